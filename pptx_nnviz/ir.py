@@ -1,0 +1,136 @@
+"""Framework-neutral graph of a model: one node per layer call, edges carry tensor shapes.
+
+Nothing here knows about Keras or PowerPoint; loaders produce a `Graph`, the layout and the
+renderers consume it.
+"""
+
+from __future__ import annotations
+
+import heapq
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from functools import cached_property
+
+Shape = tuple[int | None, ...]
+
+#: Layer categories, in legend order. Each gets its own colour in every theme.
+CATEGORIES: tuple[str, ...] = (
+    "input",
+    "conv",
+    "pooling",
+    "dense",
+    "normalization",
+    "activation",
+    "dropout",
+    "reshape",
+    "merge",
+    "embedding",
+    "recurrent",
+    "attention",
+    "model",
+    "other",
+)
+
+
+@dataclass(frozen=True)
+class Node:
+    """One call of one layer (a layer called twice gives two nodes)."""
+
+    id: str
+    name: str
+    class_name: str
+    category: str
+    input_shapes: tuple[Shape, ...] = ()
+    output_shapes: tuple[Shape, ...] = ()
+    trainable_params: int = 0
+    non_trainable_params: int = 0
+    hyperparams: tuple[tuple[str, str], ...] = ()
+    parent: str | None = None
+    dtype: str = ""
+    trainable: bool = True
+    shared_with: str | None = None  # id of the first call of the same layer
+    inner_layers: int = 0  # layers inside a collapsed nested model
+
+    @property
+    def params(self) -> int:
+        return self.trainable_params + self.non_trainable_params
+
+    @property
+    def output_shape(self) -> Shape | None:
+        return self.output_shapes[0] if len(self.output_shapes) == 1 else None
+
+    def hyperparam(self, key: str) -> str | None:
+        return dict(self.hyperparams).get(key)
+
+
+@dataclass(frozen=True)
+class Edge:
+    source: str
+    target: str
+    shape: Shape = ()
+
+
+@dataclass(frozen=True)
+class Graph:
+    """A directed acyclic graph of layer calls, nodes in topological order."""
+
+    name: str
+    nodes: tuple[Node, ...]
+    edges: tuple[Edge, ...]
+    inputs: tuple[str, ...] = ()
+    outputs: tuple[str, ...] = ()
+    warnings: tuple[str, ...] = field(default=(), compare=False)
+
+    @cached_property
+    def by_id(self) -> dict[str, Node]:
+        return {node.id: node for node in self.nodes}
+
+    def node(self, node_id: str) -> Node:
+        return self.by_id[node_id]
+
+    def successors(self, node_id: str) -> list[str]:
+        return [edge.target for edge in self.edges if edge.source == node_id]
+
+    def predecessors(self, node_id: str) -> list[str]:
+        return [edge.source for edge in self.edges if edge.target == node_id]
+
+    @property
+    def trainable_params(self) -> int:
+        return sum(n.trainable_params for n in self.nodes if n.shared_with is None)
+
+    @property
+    def non_trainable_params(self) -> int:
+        return sum(n.non_trainable_params for n in self.nodes if n.shared_with is None)
+
+    @property
+    def total_params(self) -> int:
+        return self.trainable_params + self.non_trainable_params
+
+    def categories(self) -> list[str]:
+        """Categories present in the graph, in legend order."""
+        used = {node.category for node in self.nodes}
+        return [c for c in CATEGORIES if c in used]
+
+
+def topological_order(node_ids: Iterable[str], edges: Iterable[tuple[str, str]]) -> list[str]:
+    """Kahn's algorithm, stable with respect to the given node order; raises on cycles."""
+    order = list(node_ids)
+    position = {n: i for i, n in enumerate(order)}
+    indegree = dict.fromkeys(order, 0)
+    children: dict[str, list[str]] = {n: [] for n in order}
+    for source, target in edges:
+        children[source].append(target)
+        indegree[target] += 1
+    ready = [(position[n], n) for n in order if indegree[n] == 0]
+    heapq.heapify(ready)
+    result: list[str] = []
+    while ready:
+        _, n = heapq.heappop(ready)
+        result.append(n)
+        for child in children[n]:
+            indegree[child] -= 1
+            if indegree[child] == 0:
+                heapq.heappush(ready, (position[child], child))
+    if len(result) != len(order):
+        raise ValueError("the graph has a cycle")
+    return result

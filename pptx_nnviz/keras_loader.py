@@ -1,0 +1,506 @@
+"""The only module that imports Keras: load a model from anything a user points at, and walk
+it into the framework-neutral `Graph`.
+
+Every use of Keras's private graph API (`_nodes_by_depth`, `_inbound_nodes`, `_keras_history`,
+`_functional`) lives here.
+"""
+
+from __future__ import annotations
+
+import importlib
+import importlib.util
+import inspect
+import math
+import os
+import re
+import sys
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import Any
+
+from .errors import InputError
+from .ir import Edge, Graph, Node, Shape, topological_order
+from .text import sanitize
+
+ModelSource = Any  # a keras.Model, a path, or a "module:name" / "keras.applications.X" string
+
+_BUILDER_NAME = re.compile(r"model|^build|^make|^create|^get_", re.IGNORECASE)
+
+
+def _keras() -> Any:
+    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
+    import keras
+
+    return keras
+
+
+# --------------------------------------------------------------------------- loading
+
+
+def load_model(
+    source: ModelSource,
+    *,
+    unsafe: bool = False,
+    custom_objects: dict[str, Any] | None = None,
+    input_shape: Sequence[int | None] | None = None,
+) -> Any:
+    """Return a built `keras.Model` from a model, a .keras/.h5 file, a Python file or module
+    reference (`file.py`, `file.py:name`, `pkg.module:name`) or `keras.applications.NAME`."""
+    keras = _keras()
+    if isinstance(source, keras.Model):
+        model = source
+    elif isinstance(source, (str, Path)):
+        model = _load_from_text(str(source), unsafe=unsafe, custom_objects=custom_objects)
+    else:
+        raise InputError(f"cannot draw a {type(source).__name__}; pass a keras.Model or a path")
+    if input_shape is not None and not model.built:
+        try:
+            model.build((None, *input_shape))
+        except Exception as exc:  # Keras raises many types here
+            raise InputError(f"could not build the model with input shape {input_shape}: {exc}")
+    if not model.built:
+        raise InputError(
+            f"model {model.name!r} is not built (no input shape): pass --input-shape, e.g. "
+            "--input-shape 28,28,1, or call model.build(...) / start it with keras.Input"
+        )
+    return model
+
+
+def _load_from_text(source: str, *, unsafe: bool, custom_objects: dict | None) -> Any:
+    if source.startswith("keras.applications."):
+        return _load_application(source.removeprefix("keras.applications."))
+    path_part, _, name = source.partition(":") if not _is_windows_drive(source) else (source, "", "")
+    path = Path(path_part)
+    suffix = path.suffix.lower()
+    if suffix in (".keras", ".h5", ".hdf5"):
+        return _load_saved(path, unsafe=unsafe, custom_objects=custom_objects)
+    if suffix == ".py":
+        return _load_python_file(path, name or None)
+    if name and re.fullmatch(r"[A-Za-z_][\w.]*", path_part):
+        return _load_python_module(path_part, name)
+    if path.is_dir():
+        raise InputError(f"{source} is a directory; point at a .keras, .h5 or .py file")
+    if not path.exists():
+        raise InputError(
+            f"{source} does not exist; give a .keras/.h5 file, a file.py[:name], "
+            "a package.module:name or keras.applications.NAME"
+        )
+    raise InputError(
+        f"{source}: unknown file type {suffix or '(none)'!r}; expected .keras, .h5 or .py"
+    )
+
+
+def _is_windows_drive(source: str) -> bool:
+    return len(source) > 2 and source[1] == ":" and source[2] in "/\\"
+
+
+def _load_application(name: str) -> Any:
+    keras = _keras()
+    builder = getattr(keras.applications, name, None)
+    if not callable(builder) or name.startswith("_"):
+        raise InputError(f"keras.applications has no model {name!r}")
+    try:
+        return builder(weights=None)
+    except Exception as exc:
+        raise InputError(f"keras.applications.{name}(weights=None) failed: {exc}") from exc
+
+
+def _load_saved(path: Path, *, unsafe: bool, custom_objects: dict | None) -> Any:
+    if not path.exists():
+        raise InputError(f"{path} does not exist")
+    if path.is_dir():
+        raise InputError(f"{path} is a directory, not a saved model file")
+    if path.stat().st_size == 0:
+        raise InputError(f"{path} is empty")
+    keras = _keras()
+    try:
+        return keras.saving.load_model(
+            path, compile=False, safe_mode=not unsafe, custom_objects=custom_objects
+        )
+    except Exception as exc:
+        text = str(exc)
+        if "safe_mode" in text or "Lambda" in text or "lambda" in text:
+            raise InputError(
+                f"{path} holds code (a Lambda layer) that safe mode refuses to run; "
+                "if you trust the file, add --unsafe"
+            ) from exc
+        if "Unknown" in text or "custom" in text.lower():
+            raise InputError(
+                f"{path} uses custom objects Keras does not know; register them with "
+                "--custom-objects file.py (or --unsafe if the file holds code you trust)"
+            ) from exc
+        first_line = text.strip().splitlines()[0] if text.strip() else type(exc).__name__
+        raise InputError(f"{path} could not be loaded as a Keras model: {first_line}") from exc
+
+
+def _load_python_file(path: Path, name: str | None) -> Any:
+    if not path.exists():
+        raise InputError(f"{path} does not exist")
+    module_name = f"_pptx_nnviz_user_{abs(hash(str(path.resolve())))}"
+    spec = importlib.util.spec_from_file_location(module_name, path)
+    if spec is None or spec.loader is None:
+        raise InputError(f"{path} cannot be imported as Python")
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[module_name] = module
+    try:
+        spec.loader.exec_module(module)
+    except SyntaxError as exc:
+        raise InputError(f"{path}:{exc.lineno}: syntax error: {exc.msg}") from exc
+    except Exception as exc:
+        raise InputError(f"{path} raised {type(exc).__name__} when run: {exc}") from exc
+    finally:
+        sys.modules.pop(module_name, None)
+    return _model_from_module(module, name, label=str(path), defined_in=module_name)
+
+
+def _load_python_module(module_path: str, name: str) -> Any:
+    try:
+        module = importlib.import_module(module_path)
+    except Exception as exc:
+        raise InputError(f"cannot import {module_path}: {type(exc).__name__}: {exc}") from exc
+    return _model_from_module(module, name, label=module_path, defined_in=module.__name__)
+
+
+def _model_from_module(module: Any, name: str | None, *, label: str, defined_in: str) -> Any:
+    keras = _keras()
+    if name is None:
+        candidates = _model_candidates(module, defined_in)
+        if len(candidates) != 1:
+            found = ", ".join(candidates) or "none"
+            raise InputError(
+                f"{label}: expected exactly one model or model-building function, found {found}; "
+                f"choose one with {label}:NAME"
+            )
+        name = candidates[0]
+    if not hasattr(module, name):
+        raise InputError(f"{label} has no name {name!r}")
+    obj = getattr(module, name)
+    if isinstance(obj, keras.Model):
+        return obj
+    if not callable(obj):
+        raise InputError(f"{label}:{name} is a {type(obj).__name__}, not a Keras model")
+    try:
+        result = obj()
+    except TypeError as exc:
+        raise InputError(f"{label}:{name}() cannot be called without arguments: {exc}") from exc
+    except Exception as exc:
+        raise InputError(f"{label}:{name}() raised {type(exc).__name__}: {exc}") from exc
+    if not isinstance(result, keras.Model):
+        raise InputError(f"{label}:{name}() returned a {type(result).__name__}, not a Keras model")
+    return result
+
+
+def _model_candidates(module: Any, defined_in: str) -> list[str]:
+    keras = _keras()
+    found = []
+    for attr, value in vars(module).items():
+        if attr.startswith("_"):
+            continue
+        if isinstance(value, keras.Model):
+            found.append(attr)
+        elif (
+            inspect.isfunction(value)
+            and value.__module__ == defined_in
+            and _BUILDER_NAME.search(attr)
+            and _takes_no_arguments(value)
+        ):
+            found.append(attr)
+    return found
+
+
+def _takes_no_arguments(function: Callable) -> bool:
+    try:
+        params = inspect.signature(function).parameters.values()
+    except (TypeError, ValueError):
+        return False
+    return all(
+        p.default is not p.empty or p.kind in (p.VAR_POSITIONAL, p.VAR_KEYWORD) for p in params
+    )
+
+
+# --------------------------------------------------------------------------- graph
+
+
+def to_graph(model: Any, *, expand_nested: bool = False) -> Graph:
+    """Walk a built Keras model into a `Graph` (one node per layer call)."""
+    walker = _Walker(expand_nested)
+    functional = _functional_of(model)
+    name = sanitize(model.name)
+    if functional is None:
+        node = walker.opaque_node(model)
+        return Graph(
+            name=name,
+            nodes=(node,),
+            edges=(),
+            inputs=(node.id,),
+            outputs=(node.id,),
+            warnings=(
+                f"{type(model).__name__} {model.name!r} is a subclassed model: its internals "
+                "cannot be traced, so it is drawn as one box",
+            ),
+        )
+    inputs, outputs = walker.walk(functional, prefix="", parent=None)
+    order = topological_order(walker.nodes, [(e.source, e.target) for e in walker.edges])
+    return Graph(
+        name=name,
+        nodes=tuple(walker.nodes[i] for i in order),
+        edges=tuple(walker.edges),
+        inputs=tuple(inputs),
+        outputs=tuple(dict.fromkeys(outputs)),
+        warnings=tuple(walker.warnings),
+    )
+
+
+def _functional_of(model: Any) -> Any:
+    keras = _keras()
+    functional_cls = keras.src.models.functional.Functional
+    if isinstance(model, functional_cls):
+        return model
+    inner = getattr(model, "_functional", None)
+    return inner if isinstance(inner, functional_cls) else None
+
+
+class _Walker:
+    """Collects nodes and edges of a functional model, recursing into nested models."""
+
+    def __init__(self, expand_nested: bool) -> None:
+        self.expand_nested = expand_nested
+        self.nodes: dict[str, Node] = {}
+        self.edges: list[Edge] = []
+        self.warnings: list[str] = []
+        self._edge_keys: set[tuple[str, str]] = set()
+        self._first_call: dict[int, str] = {}  # id(layer) -> node id of its first call
+
+    def walk(
+        self, functional: Any, prefix: str, parent: str | None, bound_inputs: list[str] | None = None
+    ) -> tuple[list[str], list[str]]:
+        """Add the model's nodes; return its input node ids and its output producer ids.
+
+        `bound_inputs` replaces the model's own Input nodes (for a nested model drawn in place).
+        """
+        keras_nodes = self._ordered_nodes(functional)
+        calls: dict[int, int] = {}
+        produced: dict[tuple[int, int], list[str]] = {}  # (id(op), node_index) -> output ids
+        input_ids: list[str] = []
+        model_inputs = [id(t) for t in functional.inputs]
+        for knode in keras_nodes:
+            op = knode.operation
+            node_index = op._inbound_nodes.index(knode)
+            call = calls.get(id(op), 0)
+            calls[id(op)] = call + 1
+            node_id = prefix + sanitize(op.name) + (f":{call}" if call else "")
+            if _is_input_layer(op):
+                if bound_inputs is not None:
+                    position = model_inputs.index(id(knode.output_tensors[0]))
+                    produced[(id(op), node_index)] = [bound_inputs[position]]
+                    continue
+                input_ids.append(node_id)
+            sources = [self._source_of(t, produced) for t in knode.input_tensors]
+            if self.expand_nested and _functional_of(op) is not None and op is not functional:
+                inner_prefix = node_id + "/"
+                _, inner_outputs = self.walk(
+                    _functional_of(op), inner_prefix, parent=sanitize(op.name), bound_inputs=sources
+                )
+                produced[(id(op), node_index)] = inner_outputs
+                continue
+            node = self._node_for_call(op, knode, node_id, parent)
+            self.nodes[node_id] = node
+            produced[(id(op), node_index)] = [node_id] * max(1, len(knode.output_tensors))
+            for source, tensor in zip(sources, knode.input_tensors, strict=True):
+                self._add_edge(source, node_id, _shape(tensor))
+        outputs = [self._source_of(t, produced) for t in functional.outputs]
+        return input_ids, outputs
+
+    @staticmethod
+    def _ordered_nodes(functional: Any) -> list[Any]:
+        by_depth = functional._nodes_by_depth
+        operations = {id(op): i for i, op in enumerate(functional.operations)}
+        ordered: list[Any] = []
+        for depth in sorted(by_depth, reverse=True):
+            ordered.extend(
+                sorted(
+                    by_depth[depth],
+                    key=lambda n: (
+                        operations.get(id(n.operation), len(operations)),
+                        n.operation._inbound_nodes.index(n),
+                    ),
+                )
+            )
+        return ordered
+
+    @staticmethod
+    def _source_of(tensor: Any, produced: dict[tuple[int, int], list[str]]) -> str:
+        history = tensor._keras_history
+        outputs = produced[(id(history.operation), history.node_index)]
+        return outputs[min(history.tensor_index, len(outputs) - 1)]
+
+    def _add_edge(self, source: str, target: str, shape: Shape) -> None:
+        if (source, target) not in self._edge_keys:
+            self._edge_keys.add((source, target))
+            self.edges.append(Edge(source, target, shape))
+
+    def _node_for_call(self, op: Any, knode: Any, node_id: str, parent: str | None) -> Node:
+        first = self._first_call.setdefault(id(op), node_id)
+        shared_with = None if first == node_id else first
+        trainable, non_trainable = _param_counts(op)
+        nested = _functional_of(op) is not None or _is_model(op)
+        outputs = knode.output_tensors
+        return Node(
+            id=node_id,
+            name=sanitize(op.name),
+            class_name=sanitize(type(op).__name__),
+            category="model" if nested else category_of(op),
+            input_shapes=tuple(_shape(t) for t in knode.input_tensors),
+            output_shapes=tuple(_shape(t) for t in outputs),
+            trainable_params=0 if shared_with else trainable,
+            non_trainable_params=0 if shared_with else non_trainable,
+            hyperparams=hyperparams_of(op),
+            parent=parent,
+            dtype=sanitize(getattr(outputs[0], "dtype", "")) if outputs else "",
+            trainable=bool(getattr(op, "trainable", True)),
+            shared_with=shared_with,
+            inner_layers=_count_layers(op) if nested else 0,
+        )
+
+    def opaque_node(self, model: Any) -> Node:
+        """One box for a model whose layer graph cannot be traced (subclassed)."""
+        trainable, non_trainable = _param_counts(model)
+        output_shapes: tuple[Shape, ...] = ()
+        try:
+            output_shapes = (tuple(model.compute_output_shape(model._build_shapes_dict)),)
+        except Exception:  # best effort: subclassed models rarely know their output shape
+            output_shapes = ()
+        return Node(
+            id=sanitize(model.name),
+            name=sanitize(model.name),
+            class_name=sanitize(type(model).__name__),
+            category="model",
+            output_shapes=output_shapes,
+            trainable_params=trainable,
+            non_trainable_params=non_trainable,
+            inner_layers=_count_layers(model),
+        )
+
+
+def _is_input_layer(op: Any) -> bool:
+    return type(op).__name__ == "InputLayer"
+
+
+def _is_model(op: Any) -> bool:
+    return isinstance(op, _keras().Model)
+
+
+def _count_layers(model: Any) -> int:
+    try:
+        return len(model._flatten_layers(include_self=False, recursive=True))
+    except Exception:
+        return len(getattr(model, "layers", []))
+
+
+def _shape(tensor: Any) -> Shape:
+    return tuple(None if d is None else int(d) for d in tensor.shape)
+
+
+def _param_counts(op: Any) -> tuple[int, int]:
+    def count(weights: Sequence[Any]) -> int:
+        return sum(math.prod(int(d) for d in w.shape) for w in weights)
+
+    return count(getattr(op, "trainable_weights", [])), count(
+        getattr(op, "non_trainable_weights", [])
+    )
+
+
+# --------------------------------------------------------------------------- categories
+
+_CATEGORY_RULES: tuple[tuple[str, str], ...] = (
+    (r"^InputLayer$", "input"),
+    (r"Attention", "attention"),
+    (r"LSTM|GRU|RNN|Bidirectional|^TimeDistributed$", "recurrent"),
+    (r"Embedding", "embedding"),
+    (r"Conv", "conv"),
+    (r"Pooling|^MaxPool|^AvgPool", "pooling"),
+    (r"Normalization$", "normalization"),
+    (r"^(Dense|EinsumDense)$", "dense"),
+    (r"Dropout|GaussianNoise|ActivityRegularization", "dropout"),
+    (r"^(Activation|ReLU|LeakyReLU|PReLU|ELU|Softmax|ThresholdedReLU)$", "activation"),
+    (r"^(Add|Subtract|Multiply|Average|Maximum|Minimum|Concatenate|Dot)$", "merge"),
+    (
+        r"^(Flatten|Reshape|Permute|RepeatVector|ZeroPadding\dD|Cropping\dD|UpSampling\dD|"
+        r"Resizing|Rescaling|CenterCrop|Identity|Masking)$",
+        "reshape",
+    ),
+)
+
+
+def category_of(op: Any) -> str:
+    """The category of a layer, from its class or the first known class it derives from."""
+    for cls in type(op).__mro__:
+        for pattern, category in _CATEGORY_RULES:
+            if re.search(pattern, cls.__name__):
+                return category
+        if cls.__module__.startswith("keras.src.layers.layer"):
+            break
+    return "other"
+
+
+# --------------------------------------------------------------------------- hyperparameters
+
+_HYPERPARAMS: tuple[tuple[str, str], ...] = (
+    ("filters", "filters"),
+    ("kernel_size", "kernel"),
+    ("strides", "strides"),
+    ("padding", "padding"),
+    ("dilation_rate", "dilation"),
+    ("depth_multiplier", "depth multiplier"),
+    ("units", "units"),
+    ("num_heads", "heads"),
+    ("key_dim", "key dim"),
+    ("input_dim", "vocabulary"),
+    ("output_dim", "embedding dim"),
+    ("pool_size", "pool"),
+    ("size", "size"),
+    ("rate", "rate"),
+    ("axis", "axis"),
+    ("target_shape", "target shape"),
+    ("return_sequences", "return sequences"),
+    ("activation", "activation"),
+    ("negative_slope", "negative slope"),
+)
+
+
+def hyperparams_of(op: Any) -> tuple[tuple[str, str], ...]:
+    """The layer's key hyperparameters as (label, display text) pairs."""
+    try:
+        config = op.get_config()
+    except Exception:
+        return ()
+    result = []
+    for key, label in _HYPERPARAMS:
+        if key not in config or config[key] is None:
+            continue
+        value = config[key]
+        if key == "activation" and isinstance(value, dict):
+            value = value.get("config", {}).get("name", value.get("class_name", ""))
+        if key == "strides" and _all_ones(value):
+            continue
+        if key == "dilation_rate" and _all_ones(value):
+            continue
+        if key == "activation" and value == "linear":
+            continue
+        result.append((label, _format_value(value)))
+    return tuple(result)
+
+
+def _all_ones(value: Any) -> bool:
+    values = value if isinstance(value, (list, tuple)) else [value]
+    return all(v == 1 for v in values)
+
+
+def _format_value(value: Any) -> str:
+    if isinstance(value, (list, tuple)):
+        return "×".join(_format_value(v) for v in value)
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    if isinstance(value, float):
+        return f"{value:g}"
+    return sanitize(value)

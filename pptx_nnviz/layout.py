@@ -1,0 +1,825 @@
+"""Automatic layout of a layer graph: pure geometry in points, no python-pptx.
+
+A layered (Sugiyama-style) drawing, computed in a normalised frame where ranks run down the
+page (y) and nodes of one rank sit side by side (x); left-to-right layouts are the transpose.
+
+1. Ranks: a linear programme minimising total edge length (as graphviz `dot` does).
+2. Wrapping: ranks are cut into segments that fit the page height; segments become columns
+   placed side by side (rows, left to right), then further pages. Cuts are chosen where the
+   flow narrows to one layer, so one connector runs from the end of a column to the start of
+   the next; elsewhere labelled continuation markers stand for the cut edges.
+3. Order within ranks: barycentre sweeps that minimise crossings; an edge spanning several
+   ranks gets one vertical lane that no box occupies.
+4. Coordinates: a linear programme that straightens edges subject to no-overlap spacing.
+5. Routes: orthogonal polylines from a box's bottom site to the next box's top site; bends
+   only in the free gaps between ranks and in the edge's own lane.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+
+from .geometry import BOTTOM, LEFT, RIGHT, TOP, Point, Rect, bounding_rect
+from .text import line_height, shorten, text_width
+
+SizeFunction = Callable[[str, float], tuple[float, float]]  # (node id, font size) -> (w, h)
+
+DIRECTIONS = ("TB", "LR")
+MIN_FONT = 9.0
+MAX_FONT = 14.0
+MARKER_MAX_WIDTH = 150.0
+_TRANSPOSED_SITE = {TOP: LEFT, LEFT: TOP, BOTTOM: RIGHT, RIGHT: BOTTOM}
+
+
+@dataclass(frozen=True)
+class PlacedBox:
+    """A box on a page: a graph node, or a marker standing for edges cut by wrapping."""
+
+    id: str
+    rect: Rect
+    kind: str = "node"  # "node" | "junction" (unlabelled dot) | "entry" | "exit" (labelled)
+    label: str = ""
+    refs: tuple[str, ...] = ()  # for markers: the node ids at the other end of the cut edges
+
+
+@dataclass(frozen=True)
+class Route:
+    """A connector: glued to `source` at `source_site` and to `target` at `target_site`."""
+
+    source: str
+    target: str
+    source_site: int
+    target_site: int
+    points: tuple[Point, ...]
+    edge: tuple[str, str] = ("", "")  # the graph edge this connector draws (or part of)
+
+
+@dataclass(frozen=True)
+class Page:
+    boxes: tuple[PlacedBox, ...]
+    routes: tuple[Route, ...]
+    width: float
+    height: float
+
+    def box(self, box_id: str) -> PlacedBox:
+        return next(b for b in self.boxes if b.id == box_id)
+
+
+@dataclass(frozen=True)
+class Layout:
+    pages: tuple[Page, ...]
+    font_size: float
+    direction: str
+
+
+@dataclass(frozen=True)
+class Spacing:
+    """Gaps in points, as multiples of the font size."""
+
+    rank_gap: float
+    node_gap: float
+    column_gap: float
+
+    @staticmethod
+    def for_font(size: float, direction: str) -> Spacing:
+        if direction == "TB":
+            return Spacing(rank_gap=2.2 * size, node_gap=1.4 * size, column_gap=3.6 * size)
+        return Spacing(rank_gap=2.8 * size, node_gap=1.1 * size, column_gap=2.8 * size)
+
+
+# --------------------------------------------------------------------------- entry point
+
+
+def layout_graph(
+    node_ids: Sequence[str],
+    edges: Sequence[tuple[str, str]],
+    size_of: SizeFunction,
+    area: tuple[float, float],
+    *,
+    direction: str | None = None,
+    labels: dict[str, str] | None = None,
+    min_font: float = MIN_FONT,
+    max_font: float = MAX_FONT,
+) -> Layout:
+    """Lay out the graph on pages of `area` (width, height) points.
+
+    Tries the directions allowed and font sizes from `max_font` down to `min_font`; keeps the
+    layout with the fewest pages, then the largest font, then top-to-bottom.
+    """
+    edges = list(dict.fromkeys((s, t) for s, t in edges if s != t))
+    ranks = rank_nodes(node_ids, edges)
+    names = labels or {}
+    best: Layout | None = None
+    for d in [direction] if direction else list(DIRECTIONS):
+        for size in _font_sizes(min_font, max_font, len(node_ids)):
+            layout = _GraphLayout(node_ids, edges, ranks, size_of, area, d, size, names).run()
+            if best is None or _better(layout, best):
+                best = layout
+            if len(layout.pages) == 1:
+                break  # smaller fonts cannot beat a one-page layout in this direction
+    assert best is not None
+    return best
+
+
+def _font_sizes(min_font: float, max_font: float, n: int) -> list[float]:
+    sizes = []
+    size = max_font
+    while size >= min_font - 1e-9:
+        sizes.append(round(size, 2))
+        size -= 1.0
+    if n > 400:  # big graphs wrap anyway: go straight to the readable floor
+        sizes = [min_font]
+    return sizes
+
+
+def _better(a: Layout, b: Layout) -> bool:
+    key_a = (len(a.pages), -a.font_size, a.direction != "TB")
+    key_b = (len(b.pages), -b.font_size, b.direction != "TB")
+    return key_a < key_b
+
+
+# --------------------------------------------------------------------------- ranking
+
+
+def rank_nodes(node_ids: Sequence[str], edges: Sequence[tuple[str, str]]) -> dict[str, int]:
+    """Integer ranks minimising the total edge length with every edge going down >= 1 rank."""
+    longest = _longest_path_ranks(node_ids, edges)
+    if not edges or len(node_ids) > 20000:
+        return longest
+    import numpy as np
+    from scipy.optimize import linprog
+    from scipy.sparse import coo_matrix
+
+    index = {n: i for i, n in enumerate(node_ids)}
+    m, n = len(edges), len(node_ids)
+    cost = np.full(n, 1e-3)  # a small pull towards rank 0 keeps the solution anchored
+    rows = np.repeat(np.arange(m), 2)
+    cols = np.empty(2 * m, dtype=int)
+    vals = np.empty(2 * m)
+    for k, (s, t) in enumerate(edges):
+        cost[index[s]] -= 1
+        cost[index[t]] += 1
+        cols[2 * k], cols[2 * k + 1] = index[s], index[t]
+        vals[2 * k], vals[2 * k + 1] = 1.0, -1.0  # r_s - r_t <= -1
+    a_ub = coo_matrix((vals, (rows, cols)), shape=(m, n)).tocsr()
+    result = linprog(
+        cost, A_ub=a_ub, b_ub=-np.ones(m), bounds=(0, None), method="highs-ds"
+    )
+    if not result.success:
+        return longest
+    ranks = {node: int(round(result.x[i])) for node, i in index.items()}
+    if any(ranks[t] - ranks[s] < 1 for s, t in edges):
+        return longest
+    low = min(ranks.values())
+    return {node: r - low for node, r in ranks.items()}
+
+
+def _longest_path_ranks(node_ids: Sequence[str], edges: Sequence[tuple[str, str]]) -> dict[str, int]:
+    from .ir import topological_order
+
+    preds: dict[str, list[str]] = defaultdict(list)
+    for s, t in edges:
+        preds[t].append(s)
+    ranks: dict[str, int] = {}
+    for node in topological_order(node_ids, edges):
+        ranks[node] = max((ranks[p] + 1 for p in preds[node]), default=0)
+    return ranks
+
+
+# --------------------------------------------------------------------------- whole graph
+
+
+@dataclass
+class _Segment:
+    first: int  # first rank
+    last: int  # last rank (inclusive)
+    nodes: list[str] = field(default_factory=list)
+
+
+class _GraphLayout:
+    """One attempt: a direction and a font size."""
+
+    def __init__(
+        self,
+        node_ids: Sequence[str],
+        edges: list[tuple[str, str]],
+        ranks: dict[str, int],
+        size_of: SizeFunction,
+        area: tuple[float, float],
+        direction: str,
+        font_size: float,
+        names: dict[str, str],
+    ) -> None:
+        self.node_ids = list(node_ids)
+        self.edges = edges
+        self.ranks = ranks
+        self.direction = direction
+        self.font_size = font_size
+        self.names = names
+        self.spacing = Spacing.for_font(font_size, direction)
+        area_w, area_h = area
+        # Normalised frame: main axis = rank direction (y), cross axis = within a rank (x).
+        self.main_capacity, self.cross_capacity = (
+            (area_h, area_w) if direction == "TB" else (area_w, area_h)
+        )
+        self.sizes: dict[str, tuple[float, float]] = {}
+        for node in self.node_ids:
+            w, h = size_of(node, font_size)
+            self.sizes[node] = (w, h) if direction == "TB" else (h, w)
+        self.n_ranks = max(ranks.values(), default=-1) + 1
+        self.rank_members: list[list[str]] = [[] for _ in range(self.n_ranks)]
+        for node in self.node_ids:
+            self.rank_members[ranks[node]].append(node)
+        self.successors: dict[str, list[str]] = defaultdict(list)
+        for s, t in edges:
+            self.successors[s].append(t)
+
+    # -- step 2: wrapping -----------------------------------------------------------------
+
+    def run(self) -> Layout:
+        segments = self._segments()
+        seg_of = {n: i for i, seg in enumerate(segments) for n in seg.nodes}
+        links, fans = self._clean_cuts(segments, seg_of)
+        page_of = [0] * len(segments)
+        laid: list[_SegmentResult] = []
+        for _ in range(3):  # page breaks change markers, markers change widths: settle
+            laid = [
+                _SegmentLayout(self, i, seg, seg_of, links, fans, page_of).run()
+                for i, seg in enumerate(segments)
+            ]
+            new_pages = self._paginate([r.width for r in laid])
+            if new_pages == page_of:
+                break
+            page_of = new_pages
+        return Layout(self._pages(laid, page_of, links), self.font_size, self.direction)
+
+    def _rank_thickness(self, rank: int) -> float:
+        return max(self.sizes[n][1] for n in self.rank_members[rank]) if self.rank_members[
+            rank
+        ] else 0.0
+
+    def _marker_band(self) -> float:
+        """Main-axis room kept at each end of a column for continuation markers."""
+        size = line_height(self.font_size) + 8 if self.direction == "TB" else MARKER_MAX_WIDTH + 12
+        return size + self.spacing.rank_gap
+
+    def _segments(self) -> list[_Segment]:
+        """Cut the ranks into columns that fit the page height (dynamic programme): fewest
+        columns, then fewest untidy cuts, then the most even lengths (least sum of squares)."""
+        gap = self.spacing.rank_gap
+        capacity = self.main_capacity
+        thickness = [self._rank_thickness(r) for r in range(self.n_ranks)]
+        prefix = [0.0]
+        for t in thickness:
+            prefix.append(prefix[-1] + t)
+        if prefix[-1] + gap * max(self.n_ranks - 1, 0) <= capacity:
+            return [self._segment(0, self.n_ranks - 1)]
+        quality = self._cut_quality()
+        band = self._marker_band()
+
+        def length(i: int, j: int) -> float:
+            """Main-axis length of a column holding ranks i..j-1, with its markers."""
+            extra = band if 0 < i and quality[i] < 2 else 0.0  # fan-out or untidy entry
+            extra += band if j < self.n_ranks and quality[j] < 1 else 0.0  # untidy exit
+            return prefix[j] - prefix[i] + gap * (j - i - 1) + extra
+
+        def penalty(j: int) -> float:
+            return 0.0 if j == self.n_ranks or quality[j] >= 2 else 1.0 if quality[j] >= 1 else (
+                3.0 - quality[j]
+            )
+
+        inf = (float("inf"), float("inf"), float("inf"))
+        best: list[tuple[float, float, float]] = [inf] * (self.n_ranks + 1)
+        back = [0] * (self.n_ranks + 1)
+        best[0] = (0.0, 0.0, 0.0)
+        for j in range(1, self.n_ranks + 1):
+            i = j - 1
+            while i >= 0:
+                span = length(i, j)
+                if span > capacity and i < j - 1:
+                    break
+                if best[i] != inf:
+                    candidate = (best[i][0] + 1, best[i][1] + penalty(j), best[i][2] + span**2)
+                    if candidate < best[j]:
+                        best[j], back[j] = candidate, i
+                i -= 1
+        cuts = []
+        j = self.n_ranks
+        while j > 0:
+            cuts.append((back[j], j))
+            j = back[j]
+        return [self._segment(i, j - 1) for i, j in reversed(cuts)]
+
+    def _segment(self, first: int, last: int) -> _Segment:
+        nodes = [n for r in range(first, last + 1) for n in self.rank_members[r]]
+        return _Segment(first, last, nodes)
+
+    def _cut_quality(self) -> list[float]:
+        """For a cut before rank p: 2 = one edge between two lone layers, 1 = one source fans
+        out, 0 = several sources, scaled down by the number of edges crossing."""
+        crossing = [0] * (self.n_ranks + 1)
+        for s, t in self.edges:
+            crossing[self.ranks[s] + 1] += 1
+            crossing[self.ranks[t] + 1] -= 1
+        running = 0
+        quality = [0.0] * (self.n_ranks + 1)
+        for p in range(1, self.n_ranks):
+            running += crossing[p]
+            above = self.rank_members[p - 1]
+            if len(above) == 1 and running == len(self.successors[above[0]]):
+                below = self.rank_members[p]
+                link = running == 1 and len(below) == 1 and self.successors[above[0]] == below
+                quality[p] = 2.0 if link else 1.0
+            else:
+                quality[p] = 1.0 / (1 + running) - 0.5
+        return quality
+
+    def _clean_cuts(
+        self, segments: list[_Segment], seg_of: dict[str, int]
+    ) -> tuple[dict[int, tuple[str, str]], dict[int, str]]:
+        """Boundary i (between segment i and i+1) -> its link edge, or its fan-out source."""
+        links: dict[int, tuple[str, str]] = {}
+        fans: dict[int, str] = {}
+        quality = self._cut_quality()
+        for i in range(len(segments) - 1):
+            p = segments[i + 1].first
+            if quality[p] >= 1:
+                source = self.rank_members[p - 1][0]
+                if quality[p] >= 2:
+                    links[i] = (source, self.successors[source][0])
+                else:
+                    fans[i] = source
+        return links, fans
+
+    def _paginate(self, widths: list[float]) -> list[int]:
+        pages, page, used = [], 0, 0.0
+        for w in widths:
+            extra = w if used == 0 else self.spacing.column_gap + w
+            if used > 0 and used + extra > self.cross_capacity:
+                page += 1
+                used = w
+            else:
+                used += extra
+            pages.append(page)
+        return pages
+
+    def _pages(
+        self,
+        laid: list[_SegmentResult],
+        page_of: list[int],
+        links: dict[int, tuple[str, str]],
+    ) -> tuple[Page, ...]:
+        pages = []
+        for page in sorted(set(page_of)):
+            members = [i for i, p in enumerate(page_of) if p == page]
+            boxes: list[PlacedBox] = []
+            routes: list[Route] = []
+            x = 0.0
+            offsets: dict[int, float] = {}
+            for i in members:
+                offsets[i] = x
+                boxes.extend(PlacedBox(b.id, b.rect.moved(x, 0), b.kind, b.label, b.refs)
+                             for b in laid[i].boxes)
+                routes.extend(_moved_route(r, x) for r in laid[i].routes)
+                x += laid[i].width + self.spacing.column_gap
+            by_id = {b.id: b for b in boxes}
+            for i in members:
+                nxt = i + 1
+                if nxt not in offsets:
+                    continue
+                target = laid[nxt].entry_id
+                source = links[i][0] if i in links else laid[i].exit_id
+                if source is None or target is None:
+                    continue
+                gap_x = offsets[nxt] - self.spacing.column_gap / 2
+                routes.append(_wrap_route(by_id[source].rect, by_id[target].rect, gap_x, source,
+                                          target, links.get(i)))
+            if self.direction == "LR":
+                boxes = [PlacedBox(b.id, b.rect.transposed(), b.kind, b.label, b.refs)
+                         for b in boxes]
+                routes = [_transposed_route(r) for r in routes]
+            extent = bounding_rect([b.rect for b in boxes])
+            pages.append(Page(tuple(boxes), tuple(routes), extent.right, extent.bottom))
+        return tuple(pages)
+
+
+def _moved_route(route: Route, dx: float) -> Route:
+    return Route(route.source, route.target, route.source_site, route.target_site,
+                 tuple((x + dx, y) for x, y in route.points), route.edge)
+
+
+def _transposed_route(route: Route) -> Route:
+    return Route(route.source, route.target, _TRANSPOSED_SITE[route.source_site],
+                 _TRANSPOSED_SITE[route.target_site], tuple((y, x) for x, y in route.points),
+                 route.edge)
+
+
+def _wrap_route(
+    source: Rect, target: Rect, gap_x: float, source_id: str, target_id: str,
+    link: tuple[str, str] | None,
+) -> Route:
+    """From the end of one column (right side) to the start of the next (left side)."""
+    points = (
+        (source.right, source.cy),
+        (gap_x, source.cy),
+        (gap_x, target.cy),
+        (target.x, target.cy),
+    )
+    return Route(source_id, target_id, RIGHT, LEFT, points, link or (source_id, target_id))
+
+
+# --------------------------------------------------------------------------- one segment
+
+
+@dataclass
+class _SegmentResult:
+    boxes: list[PlacedBox]
+    routes: list[Route]
+    width: float
+    height: float
+    entry_id: str | None  # the box the previous column's wrap connector enters
+    exit_id: str | None  # the box the wrap connector to the next column leaves
+
+
+@dataclass
+class _Item:
+    id: str
+    rank: int  # local rank
+    width: float
+    height: float
+    kind: str = "node"
+    label: str = ""
+    refs: tuple[str, ...] = ()
+
+
+@dataclass
+class _Lane:
+    """A long edge's vertical lane: occupies ranks first..last (local)."""
+
+    id: str
+    first: int
+    last: int
+
+
+class _SegmentLayout:
+    def __init__(
+        self,
+        graph: _GraphLayout,
+        index: int,
+        segment: _Segment,
+        seg_of: dict[str, int],
+        links: dict[int, tuple[str, str]],
+        fans: dict[int, str],
+        page_of: list[int],
+    ) -> None:
+        self.g = graph
+        self.index = index
+        self.segment = segment
+        self.items: dict[str, _Item] = {}
+        self.edges: list[tuple[str, str, tuple[str, str]]] = []  # (from, to, graph edge)
+        # Markers standing beside a layer in its own rank, joined by a horizontal connector.
+        self.side_edges: list[tuple[str, str, tuple[str, str]]] = []
+        self.entry_id: str | None = None
+        self.exit_id: str | None = None
+        self._collect(seg_of, links, fans, page_of)
+
+    # -- items and edges, with markers for edges that leave or enter the segment ------------
+
+    def _collect(
+        self,
+        seg_of: dict[str, int],
+        links: dict[int, tuple[str, str]],
+        fans: dict[int, str],
+        page_of: list[int],
+    ) -> None:
+        g, i = self.g, self.index
+        for node in self.segment.nodes:
+            w, h = g.sizes[node]
+            self.items[node] = _Item(node, g.ranks[node] - self.segment.first + 1, w, h)
+        exit_rank = self.segment.last - self.segment.first + 2
+        same_page_before = i > 0 and page_of[i - 1] == page_of[i]
+        same_page_after = i + 1 < len(page_of) and page_of[i + 1] == page_of[i]
+        incoming: dict[str, list[str]] = defaultdict(list)
+        outgoing: dict[tuple[str, int], list[str]] = defaultdict(list)
+        for s, t in g.edges:
+            ss, st = seg_of[s], seg_of[t]
+            if ss == st == i:
+                self.edges.append((s, t, (s, t)))
+            elif st == i:
+                incoming[s].append(t)
+            elif ss == i:
+                outgoing[(s, st)].append(t)
+        uses_entry_rank = False
+        for source, targets in incoming.items():
+            link = links.get(i - 1) == (source, targets[0]) and seg_of[source] == i - 1
+            fan = fans.get(i - 1) == source and seg_of[source] == i - 1
+            if link and same_page_before:
+                self.entry_id = targets[0]  # the wrap connector enters the layer itself
+                continue
+            if link:  # page break: a marker beside the layer, no extra rank
+                anchor = self.items[targets[0]]
+                marker = self._label_item(f"entry:{source}", anchor.rank,
+                                          f"from {g.names.get(source, source)}", "entry",
+                                          (source,), self._beside_limit(anchor))
+                self.items[marker.id] = marker
+                self.side_edges.append((marker.id, targets[0], (source, targets[0])))
+                continue
+            if fan and same_page_before:
+                marker = _Item(f"junction:{source}", 0, 10.0, 10.0, "junction", "", (source,))
+                self.entry_id = marker.id
+            else:
+                marker = self._label_item(f"entry:{source}", 0,
+                                          f"from {g.names.get(source, source)}", "entry",
+                                          (source,))
+            uses_entry_rank = True
+            self.items[marker.id] = marker
+            for target in targets:
+                self.edges.append((marker.id, target, (source, target)))
+        for (source, target_seg), targets in outgoing.items():
+            clean = (links.get(i, ("",))[0] == source or fans.get(i) == source)
+            if clean and target_seg == i + 1:
+                if same_page_after:
+                    self.exit_id = source
+                    continue
+                anchor = self.items[source]
+                marker = self._label_item(f"exit:{source}>{target_seg}", anchor.rank,
+                                          "to next slide", "exit", tuple(targets),
+                                          self._beside_limit(anchor))
+                self.items[marker.id] = marker
+                self.side_edges.append((source, marker.id, (source, targets[0])))
+                continue
+            names = [g.names.get(t, t) for t in targets]
+            text = f"to {names[0]}" + (f" +{len(names) - 1}" if len(names) > 1 else "")
+            marker = self._label_item(f"exit:{source}>{target_seg}", exit_rank, text, "exit",
+                                      tuple(targets))
+            self.items[marker.id] = marker
+            self.edges.append((source, marker.id, (source, targets[0])))
+        if not uses_entry_rank:
+            for item in self.items.values():
+                item.rank -= 1
+
+    def _beside_limit(self, anchor: _Item) -> float:
+        """A marker beside a layer may not make its rank thicker (left-to-right: wider)."""
+        return anchor.height if self.g.direction == "LR" else MARKER_MAX_WIDTH
+
+    def _label_item(self, item_id: str, rank: int, text: str, kind: str,
+                    refs: tuple[str, ...], max_width: float = MARKER_MAX_WIDTH) -> _Item:
+        size = self.g.font_size
+        label = shorten(text, max_width - 12, size)
+        w = text_width(label, size) + 12
+        h = line_height(size) + 8
+        if self.g.direction == "LR":
+            w, h = h, w
+        return _Item(item_id, rank, w, h, kind, label, refs)
+
+    # -- layout -----------------------------------------------------------------------------
+
+    def run(self) -> _SegmentResult:
+        items = self.items
+        n_ranks = max(item.rank for item in items.values()) + 1
+        # Lanes for edges spanning several ranks.
+        lanes: dict[int, _Lane] = {}
+        for k, (s, t, _) in enumerate(self.edges):
+            if items[t].rank - items[s].rank > 1:
+                lanes[k] = _Lane(f"lane{k}", items[s].rank + 1, items[t].rank - 1)
+        order = self._order(n_ranks, lanes)
+        x = self._coordinates(order, lanes)
+        # Main-axis positions: ranks stacked with gaps; boxes centred in their rank band.
+        band_top, band_height = [], []
+        y = 0.0
+        for r in range(n_ranks):
+            members = [items[m] for m in order[r] if m in items]
+            height = max((m.height for m in members), default=0.0)
+            band_top.append(y)
+            band_height.append(height)
+            y += height + self.g.spacing.rank_gap
+        height = y - self.g.spacing.rank_gap
+        rects = {
+            item.id: Rect(
+                x[item.id] - item.width / 2,
+                band_top[item.rank] + (band_height[item.rank] - item.height) / 2,
+                item.width,
+                item.height,
+            )
+            for item in items.values()
+        }
+        gap = self.g.spacing.rank_gap
+        routes = []
+        for k, (s, t, edge) in enumerate(self.edges):
+            start = rects[s].site(BOTTOM)
+            end = rects[t].site(TOP)
+            below_source = band_top[items[s].rank] + band_height[items[s].rank] + gap / 2
+            above_target = band_top[items[t].rank] - gap / 2
+            routes.append(Route(s, t, BOTTOM, TOP,
+                                _orthogonal(start, end, below_source, above_target,
+                                            x.get(f"lane{k}")), edge))
+        for s, t, edge in self.side_edges:
+            points = (rects[s].site(RIGHT), rects[t].site(LEFT))
+            routes.append(Route(s, t, RIGHT, LEFT, points, edge))
+        boxes = [
+            PlacedBox(item.id, rects[item.id], item.kind, item.label, item.refs)
+            for item in items.values()
+        ]
+        width = max(r.right for r in rects.values())
+        return _SegmentResult(boxes, routes, width, height, self.entry_id, self.exit_id)
+
+    def _order(self, n_ranks: int, lanes: dict[int, _Lane]) -> list[list[str]]:
+        """Order each rank's items and lane pieces to reduce crossings (barycentre sweeps)."""
+        layers: list[list[str]] = [[] for _ in range(n_ranks)]
+        for item in self.items.values():
+            layers[item.rank].append(item.id)
+        up: dict[str, list[str]] = defaultdict(list)
+        down: dict[str, list[str]] = defaultdict(list)
+        for k, (s, t, _) in enumerate(self.edges):
+            chain = [s]
+            if k in lanes:
+                lane = lanes[k]
+                for r in range(lane.first, lane.last + 1):
+                    piece = f"{lane.id}@{r}"
+                    layers[r].append(piece)
+                    chain.append(piece)
+            chain.append(t)
+            for a, b in zip(chain, chain[1:], strict=False):
+                down[a].append(b)
+                up[b].append(a)
+        best = [list(layer) for layer in layers]
+        best_crossings = _count_crossings(best, down)
+        current = [list(layer) for layer in layers]
+        for sweep in range(8):
+            ranks = range(1, n_ranks) if sweep % 2 == 0 else range(n_ranks - 2, -1, -1)
+            neighbours = up if sweep % 2 == 0 else down
+            for r in ranks:
+                ref = current[r - 1] if sweep % 2 == 0 else current[r + 1]
+                pos = {v: p for p, v in enumerate(ref)}
+                old = {v: p for p, v in enumerate(current[r])}
+
+                def key(v: str, pos: dict[str, int] = pos, old: dict[str, int] = old) -> float:
+                    linked = [pos[u] for u in neighbours[v] if u in pos]
+                    return sum(linked) / len(linked) if linked else old[v] * 1.0
+
+                current[r].sort(key=key)
+            crossings = _count_crossings(current, down)
+            if crossings < best_crossings:
+                best, best_crossings = [list(layer) for layer in current], crossings
+        result = _consistent_lanes(best, lanes)
+        for a, b, _ in self.side_edges:  # side markers sit right next to their layer
+            marker, anchor = (a, b) if a.startswith("entry:") else (b, a)
+            layer = result[self.items[anchor].rank]
+            layer.remove(marker)
+            layer.insert(layer.index(anchor) + (0 if marker == a else 1), marker)
+        return result
+
+    def _coordinates(self, order: list[list[str]], lanes: dict[int, _Lane]) -> dict[str, float]:
+        """Cross-axis centres: straighten edges subject to spacing (a linear programme)."""
+        import numpy as np
+        from scipy.optimize import linprog
+        from scipy.sparse import coo_matrix
+
+        lane_ids = {lane.id for lane in lanes.values()}
+        variables = list(self.items) + sorted(lane_ids)
+        index = {v: i for i, v in enumerate(variables)}
+
+        def var(v: str) -> str:
+            return v.split("@")[0] if "@" in v else v
+
+        def half(v: str) -> float:
+            return self.items[v].width / 2 if v in self.items else 0.0
+
+        rows: list[int] = []
+        cols: list[int] = []
+        vals: list[float] = []
+        rhs: list[float] = []
+        row = 0
+        sep = self.g.spacing.node_gap
+        lane_sep = self.g.font_size * 0.9
+        for layer in order:
+            for a, b in zip(layer, layer[1:], strict=False):
+                gap = sep if a in self.items and b in self.items else lane_sep
+                # x_a - x_b <= -(half_a + half_b + gap)
+                rows += [row, row]
+                cols += [index[var(a)], index[var(b)]]
+                vals += [1.0, -1.0]
+                rhs.append(-(half(a) + half(b) + gap))
+                row += 1
+        n_vars = len(variables)
+        cost = [1e-3] * n_vars
+        pairs: list[tuple[str, str, float]] = []
+        for k, (s, t, _) in enumerate(self.edges):
+            if k in lanes:
+                pairs += [(s, lanes[k].id, 2.0), (lanes[k].id, t, 2.0)]
+            else:
+                pairs.append((s, t, 1.0))
+        pairs += [(s, t, 1.0) for s, t, _ in self.side_edges]
+        for a, b, weight in pairs:
+            slack = n_vars + len(cost) - n_vars
+            cost.append(weight)
+            for sign in (1.0, -1.0):  # +-(x_a - x_b) - t <= 0
+                rows += [row, row, row]
+                cols += [index[a], index[b], slack]
+                vals += [sign, -sign, -1.0]
+                rhs.append(0.0)
+                row += 1
+        total = len(cost)
+        bounds = [(half(v), None) for v in variables] + [(0, None)] * (total - n_vars)
+        if row == 0:
+            return {v: half(v) for v in variables}
+        a_ub = coo_matrix((vals, (rows, cols)), shape=(row, total)).tocsr()
+        result = linprog(np.array(cost), A_ub=a_ub, b_ub=np.array(rhs), bounds=bounds,
+                         method="highs")
+        if not result.success:  # cannot happen for consistent orders; stay safe anyway
+            return _packed(order, half, var, sep)
+        return {v: float(result.x[index[v]]) for v in variables}
+
+
+def _packed(order: list[list[str]], half: Callable[[str], float], var: Callable[[str], str],
+            sep: float) -> dict[str, float]:
+    x: dict[str, float] = {}
+    for layer in order:
+        cursor = 0.0
+        for v in layer:
+            cursor = max(cursor + half(v), x.get(var(v), 0.0))
+            x[var(v)] = cursor
+            cursor += half(v) + sep
+    return x
+
+
+def _consistent_lanes(order: list[list[str]], lanes: dict[int, _Lane]) -> list[list[str]]:
+    """Give lanes one left-to-right order in every rank, so each lane can be one straight line
+    (lanes keep the slots they occupy; only their mutual order changes)."""
+    if not lanes:
+        return order
+    positions: dict[str, list[float]] = defaultdict(list)
+    for layer in order:
+        for p, v in enumerate(layer):
+            if "@" in v:
+                positions[v.split("@")[0]].append(p / max(len(layer) - 1, 1))
+    key = {lane: sum(ps) / len(ps) for lane, ps in positions.items()}
+    result = []
+    for layer in order:
+        slots = [p for p, v in enumerate(layer) if "@" in v]
+        pieces = sorted((layer[p] for p in slots), key=lambda v: (key[v.split("@")[0]], v))
+        new = list(layer)
+        for p, v in zip(slots, pieces, strict=True):
+            new[p] = v
+        result.append(new)
+    return result
+
+
+def _count_crossings(layers: list[list[str]], down: dict[str, list[str]]) -> int:
+    total = 0
+    for upper, lower in zip(layers, layers[1:], strict=False):
+        pos = {v: p for p, v in enumerate(lower)}
+        pairs = sorted(
+            (pu, pos[t]) for pu, u in enumerate(upper) for t in down.get(u, ()) if t in pos
+        )
+        targets = [t for _, t in pairs]
+        total += _inversions(targets)
+    return total
+
+
+def _inversions(values: list[int]) -> int:
+    """Number of pairs i < j with values[i] > values[j] (Fenwick tree)."""
+    if not values:
+        return 0
+    size = max(values) + 2
+    tree = [0] * size
+    count = 0
+    for seen, v in enumerate(values):
+        i = v + 1
+        greater_or_equal = seen
+        j = i
+        while j > 0:
+            greater_or_equal -= tree[j]
+            j -= j & -j
+        count += greater_or_equal
+        while i < size:
+            tree[i] += 1
+            i += i & -i
+    return count
+
+
+def _orthogonal(
+    start: Point, end: Point, below_source: float, above_target: float, lane_x: float | None
+) -> tuple[Point, ...]:
+    """A down-going orthogonal path with bends only in rank gaps and in the edge's lane."""
+    (x0, y0), (x1, y1) = start, end
+    eps = 0.01
+    if lane_x is None or abs(lane_x - x0) < eps and abs(lane_x - x1) < eps:
+        if abs(x0 - x1) < eps:
+            return (start, (x0, y1))
+        mid = (below_source + above_target) / 2 if lane_x is None else above_target
+        return (start, (x0, mid), (x1, mid), end)
+    if abs(lane_x - x0) < eps:
+        return (start, (x0, above_target), (x1, above_target), end)
+    if abs(lane_x - x1) < eps:
+        return (start, (x0, below_source), (x1, below_source), end)
+    return (
+        start,
+        (x0, below_source),
+        (lane_x, below_source),
+        (lane_x, above_target),
+        (x1, above_target),
+        end,
+    )

@@ -1,0 +1,210 @@
+"""PowerPoint renderer: the only module that imports python-pptx.
+
+Scene boxes become autoshapes and scene connectors become connectors glued to them
+(`a:stCxn`/`a:endCxn`) with arrowheads. Shapes are written as XML with slide-unique ids we
+assign, which keeps adding thousands of shapes linear (python-pptx's own adds rescan every id).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from xml.sax.saxutils import escape, quoteattr
+
+from pptx.oxml import parse_xml
+from pptx.oxml.ns import nsdecls
+from pptx.slide import Slide
+
+from .geometry import Point
+from .scene import Box, Connector, Paragraph, SlideScene
+from .text import sanitize
+from .theme import ColorRef
+
+EMU_PER_POINT = 12700
+_MIN_EXTENT = 127  # EMU: a connector frame never collapses to zero width or height
+_NS = nsdecls("a", "p")
+_BOLD = ' b="1"'
+_ITALIC = ' i="1"'
+
+
+def emu(points: float) -> int:
+    return int(round(points * EMU_PER_POINT))
+
+
+# --------------------------------------------------------------------------- colours
+
+
+def color_xml(ref: ColorRef) -> str:
+    """`<a:schemeClr>` with PowerPoint's brightness encoding (lumMod / lumOff)."""
+    b = ref.brightness
+    mods = ""
+    if b > 0:
+        mods = f'<a:lumMod val="{round((1 - b) * 100000)}"/><a:lumOff val="{round(b * 100000)}"/>'
+    elif b < 0:
+        mods = f'<a:lumMod val="{round((1 + b) * 100000)}"/>'
+    return f'<a:schemeClr val="{ref.slot}">{mods}</a:schemeClr>'
+
+
+def _fill_xml(ref: ColorRef | None) -> str:
+    return "<a:noFill/>" if ref is None else f"<a:solidFill>{color_xml(ref)}</a:solidFill>"
+
+
+def _line_xml(ref: ColorRef | None, width: float, dashed: bool, arrow: bool = False) -> str:
+    if ref is None:
+        return "<a:ln><a:noFill/></a:ln>"
+    dash = '<a:prstDash val="dash"/>' if dashed else ""
+    tail = '<a:tailEnd type="triangle" w="med" len="med"/>' if arrow else ""
+    return f'<a:ln w="{emu(width)}">{_fill_xml(ref)}{dash}{tail}</a:ln>'
+
+
+# --------------------------------------------------------------------------- text
+
+
+def _paragraph_xml(paragraph: Paragraph) -> str:
+    runs = "".join(
+        f'<a:r><a:rPr lang="en-US" sz="{round(run.size * 100)}"'
+        f"{_BOLD if run.bold else ''}{_ITALIC if run.italic else ''} dirty=\"0\">"
+        f"{_fill_xml(run.color)}</a:rPr><a:t>{escape(sanitize(run.text))}</a:t></a:r>"
+        for run in paragraph.runs
+    )
+    return f'<a:p><a:pPr algn="{paragraph.align}"/>{runs}</a:p>'
+
+
+def _text_body_xml(box: Box) -> str:
+    body = (
+        f'<a:bodyPr wrap="none" lIns="{emu(box.pad_x)}" tIns="{emu(box.pad_y)}" '
+        f'rIns="{emu(box.pad_x)}" bIns="{emu(box.pad_y)}" rtlCol="0" anchor="{box.anchor}">'
+        "<a:noAutofit/></a:bodyPr><a:lstStyle/>"
+    )
+    paragraphs = "".join(_paragraph_xml(p) for p in box.paragraphs) or '<a:p><a:endParaRPr lang="en-US"/></a:p>'
+    return f"<p:txBody>{body}{paragraphs}</p:txBody>"
+
+
+# --------------------------------------------------------------------------- shapes
+
+
+def box_xml(box: Box, shape_id: int) -> str:
+    r = box.rect
+    adjust = ""
+    if box.geometry == "roundRect":
+        adjust = f'<a:gd name="adj" fmla="val {round(box.rounding * 100000)}"/>'
+    return (
+        f"<p:sp {_NS}><p:nvSpPr>"
+        f"<p:cNvPr id=\"{shape_id}\" name={quoteattr(shape_name(box.id))}"
+        f" descr={quoteattr(sanitize(box.alt_text))}/>"
+        "<p:cNvSpPr/><p:nvPr/></p:nvSpPr><p:spPr>"
+        f'<a:xfrm><a:off x="{emu(r.x)}" y="{emu(r.y)}"/><a:ext cx="{emu(r.w)}" cy="{emu(r.h)}"/>'
+        f'</a:xfrm><a:prstGeom prst="{box.geometry}"><a:avLst>{adjust}</a:avLst></a:prstGeom>'
+        f"{_fill_xml(box.fill)}{_line_xml(box.line, box.line_width, box.dashed)}"
+        f"</p:spPr>{_text_body_xml(box)}</p:sp>"
+    )
+
+
+def shape_name(identifier: str) -> str:
+    """A stable, readable shape name derived from the scene id (PowerPoint's selection pane)."""
+    return sanitize(identifier)[:250]
+
+
+@dataclass(frozen=True)
+class ConnectorGeometry:
+    preset: str
+    x: int
+    y: int
+    cx: int
+    cy: int
+    rot: int = 0
+    flip_h: bool = False
+    flip_v: bool = False
+    adjusts: tuple[int, ...] = ()
+
+
+def connector_geometry(points: tuple[Point, ...]) -> ConnectorGeometry:
+    """The preset connector (straight, bentConnector3 or 5) and frame that draw an orthogonal
+    polyline with 1, 3 or 5 segments, the first and last parallel.
+
+    Presets draw in a local frame leaving along +x; a vertical first segment is rotated by 90°
+    (local +x -> down, local +y -> left), and flips mirror the frame before the rotation.
+    """
+    pts = [(emu(x), emu(y)) for x, y in points]
+    (x0, y0), (xn, yn) = pts[0], pts[-1]
+    dx, dy = xn - x0, yn - y0
+    segments = len(pts) - 1
+    horizontal = abs(pts[1][1] - y0) <= abs(pts[1][0] - x0)
+    if segments == 1:
+        return ConnectorGeometry(
+            "straightConnector1", min(x0, xn), min(y0, yn), abs(dx), abs(dy),
+            flip_h=dx < 0, flip_v=dy < 0,
+        )
+    preset = {3: "bentConnector3", 5: "bentConnector5"}[segments]
+    if horizontal:
+        fx = -1 if dx < 0 else 1
+        fy = -1 if dy < 0 else 1
+        w, h = max(abs(dx), _MIN_EXTENT), max(abs(dy), _MIN_EXTENT)
+
+        def local(p: tuple[int, int]) -> tuple[float, float]:
+            return (p[0] - x0) * fx, (p[1] - y0) * fy
+
+        rot = 0
+        flip_h, flip_v = fx < 0, fy < 0
+    else:
+        fx = -1 if dy < 0 else 1  # local x runs along slide y
+        fy = 1 if dx <= 0 else -1  # local y runs along slide -x
+        w, h = max(abs(dy), _MIN_EXTENT), max(abs(dx), _MIN_EXTENT)
+
+        def local(p: tuple[int, int]) -> tuple[float, float]:
+            return (p[1] - y0) * fx, -(p[0] - x0) * fy
+
+        rot = 5400000
+        flip_h, flip_v = fx < 0, fy < 0
+    if segments == 3:
+        adjusts: tuple[int, ...] = (round(local(pts[1])[0] / w * 100000),)
+    else:
+        adjusts = (
+            round(local(pts[1])[0] / w * 100000),
+            round(local(pts[2])[1] / h * 100000),
+            round(local(pts[3])[0] / w * 100000),
+        )
+    # The frame (before rotation) is centred on the midpoint of the two ends.
+    off_x = round((x0 + xn) / 2 - w / 2)
+    off_y = round((y0 + yn) / 2 - h / 2)
+    return ConnectorGeometry(preset, off_x, off_y, w, h, rot, flip_h, flip_v, adjusts)
+
+
+def connector_xml(connector: Connector, shape_id: int, source_id: int, target_id: int) -> str:
+    g = connector_geometry(connector.points)
+    attrs = (
+        (f' rot="{g.rot}"' if g.rot else "")
+        + (' flipH="1"' if g.flip_h else "")
+        + (' flipV="1"' if g.flip_v else "")
+    )
+    names = ("adj1", "adj2", "adj3")
+    adjusts = "".join(f'<a:gd name="{n}" fmla="val {v}"/>' for n, v in zip(names, g.adjusts, strict=False))
+    return (
+        f"<p:cxnSp {_NS}><p:nvCxnSpPr>"
+        f"<p:cNvPr id=\"{shape_id}\" name={quoteattr(shape_name(connector.id))}/>"
+        f'<p:cNvCxnSpPr><a:stCxn id="{source_id}" idx="{connector.source_site}"/>'
+        f'<a:endCxn id="{target_id}" idx="{connector.target_site}"/></p:cNvCxnSpPr><p:nvPr/>'
+        f"</p:nvCxnSpPr><p:spPr><a:xfrm{attrs}>"
+        f'<a:off x="{g.x}" y="{g.y}"/><a:ext cx="{g.cx}" cy="{g.cy}"/></a:xfrm>'
+        f'<a:prstGeom prst="{g.preset}"><a:avLst>{adjusts}</a:avLst></a:prstGeom>'
+        f"{_line_xml(connector.color, connector.width, False, arrow=connector.arrow)}"
+        "</p:spPr></p:cxnSp>"
+    )
+
+
+def draw_scene(slide: Slide, scene: SlideScene) -> dict[str, int]:
+    """Append the scene's shapes to the slide; return scene id -> shape id."""
+    tree = slide.shapes._spTree
+    next_id = max((int(i) for i in tree.xpath("//p:cNvPr/@id")), default=1) + 1
+    ids: dict[str, int] = {}
+    for box in scene.boxes:
+        ids[box.id] = next_id
+        tree.append(parse_xml(box_xml(box, next_id)))
+        next_id += 1
+    for connector in scene.connectors:
+        tree.append(
+            parse_xml(
+                connector_xml(connector, next_id, ids[connector.source], ids[connector.target])
+            )
+        )
+        next_id += 1
+    return ids

@@ -1,0 +1,126 @@
+"""Text: sanitising for XML, measuring with real font metrics, formatting numbers and shapes.
+
+Boxes are sized from these measurements, so what PowerPoint draws fits. Widths come from the
+bundled Carlito fonts, which are metric-compatible with Calibri (the templates' font).
+"""
+
+from __future__ import annotations
+
+import re
+from functools import lru_cache
+from importlib import resources
+
+from .ir import Shape
+
+#: Line height of Calibri/Carlito as a multiple of the font size (ascent + descent + line gap).
+LINE_HEIGHT = 1.22
+ELLIPSIS = "…"
+
+_XML_ILLEGAL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ufffe\uffff]")
+_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+def sanitize(text: object) -> str:
+    """Make any value safe to put in OOXML: no control characters, no lone surrogates."""
+    s = str(text)
+    s = s.replace("\r\n", " ").replace("\r", " ").replace("\n", " ").replace("\t", " ")
+    s = _XML_ILLEGAL.sub("", s)
+    return _SURROGATE.sub("\ufffd", s)
+
+
+@lru_cache(maxsize=8)
+def _font(bold: bool) -> object:
+    from PIL import ImageFont
+
+    name = "Carlito-Bold.ttf" if bold else "Carlito-Regular.ttf"
+    with resources.as_file(resources.files("pptx_nnviz") / "fonts" / name) as path:
+        # Pillow measures in pixels at the requested size: ask for 1000 px and scale.
+        return ImageFont.truetype(str(path), 1000)
+
+
+@lru_cache(maxsize=1)
+def _covered() -> frozenset[int]:
+    from fontTools.ttLib import TTFont
+
+    with resources.as_file(resources.files("pptx_nnviz") / "fonts" / "Carlito-Regular.ttf") as p:
+        return frozenset(TTFont(str(p), lazy=True).getBestCmap())
+
+
+@lru_cache(maxsize=65536)
+def _width_per_point(text: str, bold: bool) -> float:
+    covered = _covered()
+    known = "".join(ch for ch in text if ord(ch) in covered)
+    # Characters missing from Carlito (CJK, emoji) fall back to another font in PowerPoint:
+    # count them as a full em so the box is wide enough for any fallback.
+    missing = len(text) - len(known)
+    return (_font(bold).getlength(known) + missing * 1000) / 1000  # type: ignore[attr-defined]
+
+
+def text_width(text: str, size: float, bold: bool = False) -> float:
+    """Width in points of one line of `text` at `size` points."""
+    return _width_per_point(text, bold) * size
+
+
+def line_height(size: float) -> float:
+    return size * LINE_HEIGHT
+
+
+def shorten(text: str, max_width: float, size: float, bold: bool = False) -> str:
+    """Cut `text` with an ellipsis so it is at most `max_width` points wide."""
+    if text_width(text, size, bold) <= max_width:
+        return text
+    low, high = 0, len(text)
+    while low < high:
+        mid = (low + high + 1) // 2
+        if text_width(text[:mid] + ELLIPSIS, size, bold) <= max_width:
+            low = mid
+        else:
+            high = mid - 1
+    return text[:low].rstrip() + ELLIPSIS
+
+
+def format_count(n: int) -> str:
+    """34826 -> '34,826'."""
+    return f"{n:,}"
+
+
+def format_compact(n: int) -> str:
+    """34826 -> '34.8K', 4462592 -> '4.46M' (three significant digits)."""
+    for limit, suffix in ((1e9, "B"), (1e6, "M"), (1e3, "K")):
+        if abs(n) >= limit:
+            value = n / limit
+            digits = 2 if value < 10 else 1 if value < 100 else 0
+            return f"{value:.{digits}f}".rstrip("0").rstrip(".") + suffix
+    return str(n)
+
+
+def format_params(n: int) -> str:
+    if n == 0:
+        return "no params"
+    return f"{format_compact(n)} param" + ("" if n == 1 else "s")
+
+
+def format_shape(shape: Shape | None) -> str:
+    """(None, 26, 26, 32) -> '26×26×32'; the batch axis is dropped."""
+    if shape is None:
+        return "?"
+    dims = shape[1:] if len(shape) > 1 else shape
+    return "×".join("?" if d is None else str(d) for d in dims) or "scalar"
+
+
+def format_keras_shape(shape: Shape | None) -> str:
+    """(None, 26, 26, 32) -> '(None, 26, 26, 32)', as model.summary() prints it."""
+    if shape is None:
+        return "?"
+    inner = ", ".join("None" if d is None else str(d) for d in shape)
+    return f"({inner},)" if len(shape) == 1 else f"({inner})"
+
+
+def format_bytes(n: int) -> str:
+    """Sizes as Keras prints them: '136.04 KB'."""
+    value = float(n)
+    for unit in ("B", "KB", "MB", "GB"):
+        if value < 1024 or unit == "GB":
+            return f"{value:.2f} {unit}"
+        value /= 1024
+    return f"{value:.2f} GB"

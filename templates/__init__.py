@@ -1,0 +1,1 @@
+"""Built-in PowerPoint templates (light, dark, print)."""

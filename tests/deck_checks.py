@@ -1,0 +1,253 @@
+"""Quality invariants of a saved deck, measured from the .pptx file itself (design.md section 4).
+
+Connector paths are recomputed from each connector's XML (preset, frame, flips, rotation,
+adjust values), independently of the code that wrote them.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+
+from pptx import Presentation
+from pptx.oxml.ns import qn
+
+from pptx_nnviz.text import line_height, text_width
+
+EMU = 12700.0
+SITE_TOLERANCE = 0.6  # points
+TEXT_TOLERANCE = 0.5
+
+
+@dataclass
+class SlideReport:
+    number: int
+    title: str
+    boxes: int = 0
+    connectors: int = 0
+    overlaps: list[tuple[str, str]] = field(default_factory=list)
+    outside: list[str] = field(default_factory=list)
+    unglued: list[str] = field(default_factory=list)
+    no_arrow: list[str] = field(default_factory=list)
+    off_site: list[str] = field(default_factory=list)
+    through_boxes: list[tuple[str, str]] = field(default_factory=list)
+    text_overflow: list[str] = field(default_factory=list)
+    min_font: float = math.inf
+    crossings: int = 0
+
+    @property
+    def problems(self) -> dict[str, list]:
+        found = {
+            "overlaps": self.overlaps,
+            "outside": self.outside,
+            "unglued": self.unglued,
+            "no_arrow": self.no_arrow,
+            "off_site": self.off_site,
+            "through_boxes": self.through_boxes,
+            "text_overflow": self.text_overflow,
+        }
+        return {k: v for k, v in found.items() if v}
+
+
+@dataclass(frozen=True)
+class _Shape:
+    id: int
+    name: str
+    x: float
+    y: float
+    w: float
+    h: float
+    prst: str
+
+    def site(self, idx: int) -> tuple[float, float]:
+        return {
+            0: (self.x + self.w / 2, self.y),
+            1: (self.x, self.y + self.h / 2),
+            2: (self.x + self.w / 2, self.y + self.h),
+            3: (self.x + self.w, self.y + self.h / 2),
+        }[idx]
+
+
+def _xfrm(el) -> tuple[float, float, float, float, int, bool, bool]:
+    xfrm = el.find(".//" + qn("a:xfrm"))
+    if xfrm is None:
+        xfrm = el.find(".//" + qn("p:xfrm"))
+    off = xfrm.find(qn("a:off"))
+    ext = xfrm.find(qn("a:ext"))
+    return (
+        int(off.get("x")) / EMU,
+        int(off.get("y")) / EMU,
+        int(ext.get("cx")) / EMU,
+        int(ext.get("cy")) / EMU,
+        int(xfrm.get("rot", "0")),
+        xfrm.get("flipH") == "1",
+        xfrm.get("flipV") == "1",
+    )
+
+
+def connector_path(el) -> list[tuple[float, float]]:
+    """The polyline a connector draws, in slide points, from its XML."""
+    x, y, w, h, rot, flip_h, flip_v = _xfrm(el)
+    prst = el.find(".//" + qn("a:prstGeom")).get("prst")
+    adj = {
+        gd.get("name"): int(gd.get("fmla").split()[1]) / 100000
+        for gd in el.iter(qn("a:gd"))
+    }
+    if prst == "straightConnector1":
+        local = [(0, 0), (w, h)]
+    elif prst == "bentConnector3":
+        x1 = w * adj.get("adj1", 0.5)
+        local = [(0, 0), (x1, 0), (x1, h), (w, h)]
+    elif prst == "bentConnector5":
+        x1 = w * adj.get("adj1", 0.5)
+        y2 = h * adj.get("adj2", 0.5)
+        x3 = w * adj.get("adj3", 0.5)
+        local = [(0, 0), (x1, 0), (x1, y2), (x3, y2), (x3, h), (w, h)]
+    else:
+        raise AssertionError(f"unexpected connector preset {prst}")
+    cx, cy = x + w / 2, y + h / 2
+    points = []
+    for px, py in local:
+        if flip_h:
+            px = w - px
+        if flip_v:
+            py = h - py
+        dx, dy = px - w / 2, py - h / 2
+        angle = math.radians(rot / 60000)
+        rx = dx * math.cos(angle) - dy * math.sin(angle)
+        ry = dx * math.sin(angle) + dy * math.cos(angle)
+        points.append((cx + rx, cy + ry))
+    return points
+
+
+def _crosses(shape: _Shape, a, b, margin: float = 1.0) -> bool:
+    x0, x1 = sorted((a[0], b[0]))
+    y0, y1 = sorted((a[1], b[1]))
+    return (
+        x0 < shape.x + shape.w - margin
+        and x1 > shape.x + margin
+        and y0 < shape.y + shape.h - margin
+        and y1 > shape.y + margin
+    )
+
+
+def _segments_cross(p, q) -> bool:
+    """Proper crossing of an axis-parallel horizontal and vertical segment."""
+    (a, b), (c, d) = p, q
+    horizontal_p = abs(a[1] - b[1]) < 1e-6
+    horizontal_q = abs(c[1] - d[1]) < 1e-6
+    if horizontal_p == horizontal_q:
+        return False
+    (h0, h1), (v0, v1) = (p, q) if horizontal_p else (q, p)
+    hx0, hx1 = sorted((h0[0], h1[0]))
+    vy0, vy1 = sorted((v0[1], v1[1]))
+    return hx0 + 0.5 < v0[0] < hx1 - 0.5 and vy0 + 0.5 < h0[1] < vy1 - 0.5
+
+
+def _text_fits(el, shape: _Shape, report: SlideReport) -> None:
+    body = el.find(qn("p:txBody"))
+    if body is None:
+        return
+    pr = body.find(qn("a:bodyPr"))
+    ins = {k: int(pr.get(k, d)) / EMU for k, d in
+           (("lIns", 91440), ("rIns", 91440), ("tIns", 45720), ("bIns", 45720))}
+    height = 0.0
+    for p in body.findall(qn("a:p")):
+        runs = p.findall(qn("a:r"))
+        if not runs:
+            continue
+        width = 0.0
+        size_max = 0.0
+        for r in runs:
+            rpr = r.find(qn("a:rPr"))
+            size = int(rpr.get("sz", "1800")) / 100
+            bold = rpr.get("b") == "1"
+            text = r.find(qn("a:t")).text or ""
+            width += text_width(text, size, bold)
+            size_max = max(size_max, size)
+            report.min_font = min(report.min_font, size)
+        height += line_height(size_max)
+        if width > shape.w - ins["lIns"] - ins["rIns"] + TEXT_TOLERANCE:
+            report.text_overflow.append(f"{shape.name}: line {width:.1f} > box {shape.w:.1f}")
+    if height > shape.h - ins["tIns"] - ins["bIns"] + TEXT_TOLERANCE:
+        report.text_overflow.append(f"{shape.name}: text {height:.1f} high > box {shape.h:.1f}")
+
+
+def check_slide(slide, number: int, slide_w: float, slide_h: float) -> SlideReport:
+    title = slide.shapes.title.text_frame.text if slide.shapes.title is not None else ""
+    report = SlideReport(number, title)
+    tree = slide.shapes._spTree
+    shapes: dict[int, _Shape] = {}
+    connectors = []
+    for el in tree.iterchildren():
+        tag = el.tag.split("}")[1]
+        if tag in ("nvGrpSpPr", "grpSpPr"):
+            continue
+        c_nv_pr = el.find(".//" + qn("p:cNvPr"))
+        shape_id, name = int(c_nv_pr.get("id")), c_nv_pr.get("name")
+        if tag == "cxnSp":
+            connectors.append(el)
+            continue
+        if tag == "sp" and el.find(".//" + qn("p:ph")) is not None:
+            ph = slide.shapes.title
+            if ph is None:
+                continue
+            x, y, w, h = ph.left / EMU, ph.top / EMU, ph.width / EMU, ph.height / EMU
+            shapes[shape_id] = _Shape(shape_id, name, x, y, w, h, "title")
+            continue
+        x, y, w, h, *_ = _xfrm(el)
+        geom = el.find(".//" + qn("a:prstGeom"))
+        shape = _Shape(shape_id, name, x, y, w, h, geom.get("prst") if geom is not None else "")
+        shapes[shape_id] = shape
+        if tag == "sp":
+            _text_fits(el, shape, report)
+    boxes = list(shapes.values())
+    report.boxes = len(boxes) - sum(1 for b in boxes if b.prst == "title")
+    report.connectors = len(connectors)
+    for i, a in enumerate(boxes):
+        if not (a.x >= -0.01 and a.y >= -0.01 and a.x + a.w <= slide_w + 0.01
+                and a.y + a.h <= slide_h + 0.01):
+            report.outside.append(a.name)
+        for b in boxes[i + 1:]:
+            if (a.x < b.x + b.w - 0.01 and b.x < a.x + a.w - 0.01
+                    and a.y < b.y + b.h - 0.01 and b.y < a.y + a.h - 0.01):
+                report.overlaps.append((a.name, b.name))
+    all_segments = []
+    for el in connectors:
+        name = el.find(".//" + qn("p:cNvPr")).get("name")
+        st = el.find(".//" + qn("a:stCxn"))
+        end = el.find(".//" + qn("a:endCxn"))
+        if st is None or end is None or int(st.get("id")) not in shapes or int(
+            end.get("id")
+        ) not in shapes or not {st.get("idx"), end.get("idx")} <= {"0", "1", "2", "3"}:
+            report.unglued.append(name)
+            continue
+        tail = el.find(".//" + qn("a:tailEnd"))
+        if tail is None or tail.get("type") in (None, "none"):
+            report.no_arrow.append(name)
+        path = connector_path(el)
+        source, target = shapes[int(st.get("id"))], shapes[int(end.get("id"))]
+        for point, shape, idx in ((path[0], source, st), (path[-1], target, end)):
+            sx, sy = shape.site(int(idx.get("idx")))
+            if math.hypot(point[0] - sx, point[1] - sy) > SITE_TOLERANCE:
+                report.off_site.append(
+                    f"{name}: ({point[0]:.1f},{point[1]:.1f}) vs site ({sx:.1f},{sy:.1f})"
+                )
+        for a, b in zip(path, path[1:]):
+            for shape in boxes:
+                if shape.id in (source.id, target.id):
+                    continue
+                if _crosses(shape, a, b):
+                    report.through_boxes.append((name, shape.name))
+            all_segments.append((name, (a, b)))
+    for i, (name_a, seg_a) in enumerate(all_segments):
+        for name_b, seg_b in all_segments[i + 1:]:
+            if name_a != name_b and _segments_cross(seg_a, seg_b):
+                report.crossings += 1
+    return report
+
+
+def check_deck(path) -> list[SlideReport]:
+    prs = Presentation(str(path))
+    w, h = prs.slide_width / EMU, prs.slide_height / EMU
+    return [check_slide(s, i, w, h) for i, s in enumerate(prs.slides, start=1)]
