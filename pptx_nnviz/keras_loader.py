@@ -28,9 +28,18 @@ _BUILDER_NAME = re.compile(r"model|^build|^make|^create|^get_", re.IGNORECASE)
 
 
 def _keras() -> Any:
+    """Import Keras, hiding TensorFlow's start-up chatter on stderr (C++ logs included)."""
+    if "keras" in sys.modules:
+        return sys.modules["keras"]
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
-    import keras
-
+    saved = os.dup(2)
+    try:
+        with open(os.devnull, "w") as devnull:
+            os.dup2(devnull.fileno(), 2)
+            import keras
+    finally:
+        os.dup2(saved, 2)
+        os.close(saved)
     return keras
 
 
@@ -54,16 +63,26 @@ def load_model(
     else:
         raise InputError(f"cannot draw a {type(source).__name__}; pass a keras.Model or a path")
     if input_shape is not None and not model.built:
-        try:
-            model.build((None, *input_shape))
-        except Exception as exc:  # Keras raises many types here
-            raise InputError(f"could not build the model with input shape {input_shape}: {exc}")
+        _build(model, tuple(input_shape))
     if not model.built:
         raise InputError(
             f"model {model.name!r} is not built (no input shape): pass --input-shape, e.g. "
             "--input-shape 28,28,1, or call model.build(...) / start it with keras.Input"
         )
     return model
+
+
+def _build(model: Any, input_shape: tuple[int | None, ...]) -> None:
+    """Build an unbuilt model by calling it once on zeros of `input_shape` (batch of one)."""
+    import numpy as np
+
+    sample = np.zeros((1, *(d or 1 for d in input_shape)), dtype="float32")
+    try:
+        model(sample)
+    except Exception as exc:  # Keras raises many types here
+        raise InputError(
+            f"could not build the model with input shape {input_shape}: {exc}"
+        ) from exc
 
 
 def _load_from_text(source: str, *, unsafe: bool, custom_objects: dict | None) -> Any:

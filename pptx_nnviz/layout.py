@@ -24,7 +24,10 @@ from dataclasses import dataclass, field
 from .geometry import BOTTOM, LEFT, RIGHT, TOP, Point, Rect, bounding_rect
 from .text import line_height, shorten, text_width
 
-SizeFunction = Callable[[str, float], tuple[float, float]]  # (node id, font size) -> (w, h)
+#: (node id, font size, compact) -> (width, height) of the node's box
+SizeFunction = Callable[[str, float, bool], tuple[float, float]]
+#: A box style the layout may use: font size and whether boxes use their compact labels.
+Style = tuple[float, bool]
 
 DIRECTIONS = ("TB", "LR")
 MIN_FONT = 9.0
@@ -72,6 +75,7 @@ class Layout:
     pages: tuple[Page, ...]
     font_size: float
     direction: str
+    compact: bool = False
 
 
 @dataclass(frozen=True)
@@ -100,44 +104,46 @@ def layout_graph(
     *,
     direction: str | None = None,
     labels: dict[str, str] | None = None,
-    min_font: float = MIN_FONT,
-    max_font: float = MAX_FONT,
+    styles: Sequence[Style] | None = None,
 ) -> Layout:
     """Lay out the graph on pages of `area` (width, height) points.
 
-    Tries the directions allowed and font sizes from `max_font` down to `min_font`; keeps the
-    layout with the fewest pages, then the largest font, then top-to-bottom.
+    Tries each direction allowed with each style (by default full labels from 14 pt down to
+    9 pt, then compact labels); keeps the layout with the fewest pages, then the earliest
+    style, then top-to-bottom.
     """
     edges = list(dict.fromkeys((s, t) for s, t in edges if s != t))
     ranks = rank_nodes(node_ids, edges)
     names = labels or {}
-    best: Layout | None = None
+    candidates = list(styles or default_styles(len(node_ids)))
+    best: tuple[tuple[float, int, int, bool], Layout] | None = None
     for d in [direction] if direction else list(DIRECTIONS):
-        for size in _font_sizes(min_font, max_font, len(node_ids)):
-            layout = _GraphLayout(node_ids, edges, ranks, size_of, area, d, size, names).run()
-            if best is None or _better(layout, best):
-                best = layout
-            if len(layout.pages) == 1:
-                break  # smaller fonts cannot beat a one-page layout in this direction
+        for number, (size, compact) in enumerate(candidates):
+            layout = _GraphLayout(
+                node_ids, edges, ranks, size_of, area, d, size, compact, names
+            ).run()
+            key = (_overflow(layout, area), len(layout.pages), number, d != "TB")
+            if best is None or key < best[0]:
+                best = (key, layout)
+            if len(layout.pages) == 1 and key[0] == 0:
+                break  # later styles are smaller: they cannot beat a one-page layout
     assert best is not None
-    return best
+    return best[1]
 
 
-def _font_sizes(min_font: float, max_font: float, n: int) -> list[float]:
-    sizes = []
-    size = max_font
-    while size >= min_font - 1e-9:
-        sizes.append(round(size, 2))
-        size -= 1.0
-    if n > 400:  # big graphs wrap anyway: go straight to the readable floor
-        sizes = [min_font]
-    return sizes
+def _overflow(layout: Layout, area: tuple[float, float]) -> float:
+    """How far (points) the widest or tallest page exceeds the area; 0 when all fit."""
+    return max(
+        max(page.width - area[0], page.height - area[1], 0.0) for page in layout.pages
+    )
 
 
-def _better(a: Layout, b: Layout) -> bool:
-    key_a = (len(a.pages), -a.font_size, a.direction != "TB")
-    key_b = (len(b.pages), -b.font_size, b.direction != "TB")
-    return key_a < key_b
+def default_styles(n_nodes: int) -> list[Style]:
+    """Full labels from MAX_FONT down to MIN_FONT, then compact labels at 10 and 9 pt."""
+    if n_nodes > 400:  # big graphs wrap anyway: go straight to the readable floor
+        return [(MIN_FONT, False), (MIN_FONT, True)]
+    sizes = [MAX_FONT - k for k in range(int(MAX_FONT - MIN_FONT) + 1)]
+    return [(size, False) for size in sizes] + [(MIN_FONT + 1, True), (MIN_FONT, True)]
 
 
 # --------------------------------------------------------------------------- ranking
@@ -210,6 +216,7 @@ class _GraphLayout:
         area: tuple[float, float],
         direction: str,
         font_size: float,
+        compact: bool,
         names: dict[str, str],
     ) -> None:
         self.node_ids = list(node_ids)
@@ -217,6 +224,7 @@ class _GraphLayout:
         self.ranks = ranks
         self.direction = direction
         self.font_size = font_size
+        self.compact = compact
         self.names = names
         self.spacing = Spacing.for_font(font_size, direction)
         area_w, area_h = area
@@ -226,7 +234,7 @@ class _GraphLayout:
         )
         self.sizes: dict[str, tuple[float, float]] = {}
         for node in self.node_ids:
-            w, h = size_of(node, font_size)
+            w, h = size_of(node, font_size, compact)
             self.sizes[node] = (w, h) if direction == "TB" else (h, w)
         self.n_ranks = max(ranks.values(), default=-1) + 1
         self.rank_members: list[list[str]] = [[] for _ in range(self.n_ranks)]
@@ -244,7 +252,7 @@ class _GraphLayout:
         links, fans = self._clean_cuts(segments, seg_of)
         page_of = [0] * len(segments)
         laid: list[_SegmentResult] = []
-        for _ in range(3):  # page breaks change markers, markers change widths: settle
+        for _ in range(4):  # page breaks change markers, markers change widths: settle
             laid = [
                 _SegmentLayout(self, i, seg, seg_of, links, fans, page_of).run()
                 for i, seg in enumerate(segments)
@@ -253,7 +261,13 @@ class _GraphLayout:
             if new_pages == page_of:
                 break
             page_of = new_pages
-        return Layout(self._pages(laid, page_of, links), self.font_size, self.direction)
+        else:
+            laid = [
+                _SegmentLayout(self, i, seg, seg_of, links, fans, page_of).run()
+                for i, seg in enumerate(segments)
+            ]
+        pages = self._pages(laid, page_of, links)
+        return Layout(pages, self.font_size, self.direction, self.compact)
 
     def _rank_thickness(self, rank: int) -> float:
         return max(self.sizes[n][1] for n in self.rank_members[rank]) if self.rank_members[
@@ -586,6 +600,7 @@ class _SegmentLayout:
                 lanes[k] = _Lane(f"lane{k}", items[s].rank + 1, items[t].rank - 1)
         order = self._order(n_ranks, lanes)
         x = self._coordinates(order, lanes)
+        self._snap_lanes(order, lanes, x)
         # Main-axis positions: ranks stacked with gaps; boxes centred in their rank band.
         band_top, band_height = [], []
         y = 0.0
@@ -624,6 +639,36 @@ class _SegmentLayout:
         ]
         width = max(r.right for r in rects.values())
         return _SegmentResult(boxes, routes, width, height, self.entry_id, self.exit_id)
+
+    def _snap_lanes(
+        self, order: list[list[str]], lanes: dict[int, _Lane], x: dict[str, float]
+    ) -> None:
+        """Move a lane onto its source's or target's centre line where the spacing allows, so
+        the edge needs one bend fewer (a 3-segment elbow: drawn alike by every renderer)."""
+        lane_sep = self.g.font_size * 0.9
+        for k, lane in lanes.items():
+            s, t, _ = self.edges[k]
+            if abs(x[lane.id] - x[s]) < 0.01 or abs(x[lane.id] - x[t]) < 0.01:
+                continue
+            for candidate in (x[s], x[t]):
+                if all(self._lane_fits(order[r], f"{lane.id}@{r}", candidate, x, lane_sep)
+                       for r in range(lane.first, lane.last + 1)):
+                    x[lane.id] = candidate
+                    break
+
+    def _lane_fits(
+        self, layer: list[str], piece: str, position: float, x: dict[str, float], sep: float
+    ) -> bool:
+        """Would the lane piece at `position` keep its distance from both rank neighbours?"""
+
+        def side(v: str, direction: int) -> float:
+            half = self.items[v].width / 2 if v in self.items else 0.0
+            return x[v.split("@")[0]] + direction * half
+
+        i = layer.index(piece)
+        left_ok = i == 0 or position >= side(layer[i - 1], +1) + sep
+        right_ok = i == len(layer) - 1 or position <= side(layer[i + 1], -1) - sep
+        return left_ok and right_ok
 
     def _order(self, n_ranks: int, lanes: dict[int, _Lane]) -> list[list[str]]:
         """Order each rank's items and lane pieces to reduce crossings (barycentre sweeps)."""

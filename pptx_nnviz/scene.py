@@ -109,7 +109,7 @@ class _Styles:
 
 
 def box_lines(node: Node) -> tuple[str, str, str]:
-    """The three text lines of a layer box: name; class and key settings; shape and params."""
+    """A layer box's text: name; class and key settings; output shape and parameters."""
     detail = node.class_name
     hint = _hint(node)
     if hint:
@@ -144,33 +144,51 @@ def _hint(node: Node) -> str:
     return " ".join(p for p in parts if p)
 
 
+def _label_budget(size: float) -> float:
+    """Widest text line of a box: MAX_LABEL_WIDTH at 9 pt, growing with the font."""
+    return (MAX_LABEL_WIDTH - 2 * PAD_X) * size / 9
+
+
 def _fit(text: str, size: float, bold: bool) -> str:
-    return shorten(text, MAX_LABEL_WIDTH - 2 * PAD_X, size, bold)
+    return shorten(text, _label_budget(size), size, bold)
 
 
-def box_size(node: Node, size: float) -> tuple[float, float]:
-    """Width and height (points) a layer box needs for its text at `size` points."""
+def box_paragraphs(node: Node, size: float, compact: bool = False) -> tuple[Paragraph, ...]:
+    """Full boxes: name / class and settings / shape and params, one line each. Compact
+    boxes: name and class on the first line, shape and params on the second."""
     name, detail, stats = box_lines(node)
-    width = max(
-        text_width(_fit(name, size, True), size, True),
-        text_width(_fit(detail, size, False), size),
-        text_width(_fit(stats, size, False), size),
-    )
-    return max(width + 2 * PAD_X, 6 * size), 3 * line_height(size) + 2 * PAD_Y
-
-
-def _layer_box(node: Node, rect: Rect, size: float, theme: Theme) -> Box:
-    name, detail, stats = box_lines(node)
-    style = theme.category_style(node.category)
-    paragraphs = (
+    stats_run = Run(_fit(stats, size, False), size, color=MUTED)
+    if compact:
+        budget = _label_budget(size)
+        name_run = Run(shorten(name, budget * 0.62, size, True), size, bold=True)
+        class_run = Run("  " + shorten(node.class_name, budget * 0.35, size), size)
+        return (Paragraph((name_run, class_run)), Paragraph((stats_run,)))
+    return (
         Paragraph((Run(_fit(name, size, True), size, bold=True),)),
         Paragraph((Run(_fit(detail, size, False), size),)),
-        Paragraph((Run(_fit(stats, size, False), size, color=MUTED),)),
+        Paragraph((stats_run,)),
     )
+
+
+def paragraphs_size(paragraphs: tuple[Paragraph, ...]) -> tuple[float, float]:
+    """Width and height (points) of a box holding `paragraphs` with the standard padding."""
+    width = max(sum(text_width(r.text, r.size, r.bold) for r in p.runs) for p in paragraphs)
+    height = sum(line_height(max(r.size for r in p.runs)) for p in paragraphs)
+    return width + 2 * PAD_X, height + 2 * PAD_Y
+
+
+def box_size(node: Node, size: float, compact: bool = False) -> tuple[float, float]:
+    """Width and height (points) a layer box needs for its text at `size` points."""
+    width, height = paragraphs_size(box_paragraphs(node, size, compact))
+    return max(width, 6 * size), height
+
+
+def _layer_box(node: Node, rect: Rect, size: float, compact: bool, theme: Theme) -> Box:
+    style = theme.category_style(node.category)
     return Box(
         id=node.id,
         rect=rect,
-        paragraphs=paragraphs,
+        paragraphs=box_paragraphs(node, size, compact),
         fill=style.fill,
         line=style.line,
         dashed=style.dashed,
@@ -233,7 +251,7 @@ def layout_for(graph: Graph, frame: Frame, theme: Theme, direction: str | None =
     return layout_graph(
         [n.id for n in graph.nodes],
         [(e.source, e.target) for e in graph.edges],
-        lambda node_id, size: box_size(nodes[node_id], size),
+        lambda node_id, size, compact: box_size(nodes[node_id], size, compact),
         (frame.content.w, frame.content.h - legend_height),
         direction=direction,
         labels={n.id: n.name for n in graph.nodes},
@@ -251,7 +269,7 @@ def _page_shapes(
     for placed in page.boxes:
         rect = placed.rect.moved(dx, dy)
         if placed.kind == "node":
-            boxes.append(_layer_box(graph.node(placed.id), rect, size, theme))
+            boxes.append(_layer_box(graph.node(placed.id), rect, size, layout.compact, theme))
         elif placed.kind == "junction":
             boxes.append(
                 Box(id=placed.id, rect=rect, fill=CONNECTOR, line=CONNECTOR, rounding=0.5,

@@ -1,0 +1,98 @@
+"""Real Keras models for the tests (built offline; keras.applications with weights=None)."""
+
+from __future__ import annotations
+
+import importlib.util
+from pathlib import Path
+
+from pptx_nnviz.keras_loader import _keras
+
+EXAMPLES = Path(__file__).resolve().parents[1] / "examples"
+
+
+def mnist_convnet():
+    spec = importlib.util.spec_from_file_location("mnist_example", EXAMPLES / "mnist_convnet.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module.build_model()
+
+
+def dense_chain(n: int = 60):
+    keras = _keras()
+    layers = [keras.Input((32,))]
+    layers += [keras.layers.Dense(32, activation="relu", name=f"dense_{i}") for i in range(n)]
+    return keras.Sequential(layers, name=f"dense_chain_{n}")
+
+
+def branching():
+    keras = _keras()
+    inp = keras.Input((16, 16, 3), name="image")
+    a = keras.layers.Conv2D(8, 3, padding="same", name="left")(inp)
+    b = keras.layers.Conv2D(8, 1, padding="same", name="right")(inp)
+    added = keras.layers.Add(name="add")([a, b])
+    c = keras.layers.Conv2D(4, 1, name="third")(inp)
+    merged = keras.layers.Concatenate(name="concat")([added, c])
+    mult = keras.layers.Multiply(name="gate")([merged, merged])
+    out = keras.layers.GlobalAveragePooling2D(name="gap")(mult)
+    return keras.Model(inp, keras.layers.Dense(3, name="head")(out), name="branching")
+
+
+def multi_io():
+    keras = _keras()
+    text = keras.Input((20,), name="text")
+    meta = keras.Input((5,), name="meta")
+    x = keras.layers.Embedding(100, 8, name="embed")(text)
+    x = keras.layers.LSTM(16, name="lstm")(x)
+    y = keras.layers.Dense(16, activation="relu", name="meta_dense")(meta)
+    z = keras.layers.Concatenate(name="join")([x, y])
+    priority = keras.layers.Dense(1, activation="sigmoid", name="priority")(z)
+    department = keras.layers.Dense(4, activation="softmax", name="department")(z)
+    return keras.Model([text, meta], [priority, department], name="multi_io")
+
+
+def nested():
+    keras = _keras()
+    inner_in = keras.Input((8,), name="inner_in")
+    inner = keras.Model(
+        inner_in,
+        keras.layers.Dense(4, name="inner_b")(keras.layers.Dense(6, name="inner_a")(inner_in)),
+        name="encoder",
+    )
+    inp = keras.Input((8,), name="features")
+    x = inner(inp)
+    out = keras.layers.Dense(2, name="classifier")(x)
+    return keras.Model(inp, out, name="outer")
+
+
+def shared_layer():
+    keras = _keras()
+    left = keras.Input((10,), name="left")
+    right = keras.Input((10,), name="right")
+    tower = keras.layers.Dense(6, name="tower")
+    distance = keras.layers.Subtract(name="difference")([tower(left), tower(right)])
+    return keras.Model([left, right], keras.layers.Dense(1, name="score")(distance),
+                       name="siamese")
+
+
+def subclassed():
+    keras = _keras()
+
+    class TinyNet(keras.Model):
+        def __init__(self):
+            super().__init__(name="tiny_net")
+            self.hidden = keras.layers.Dense(5)
+            self.out = keras.layers.Dense(2)
+
+        def call(self, x):
+            return self.out(self.hidden(x))
+
+    import numpy as np
+
+    model = TinyNet()
+    model(np.zeros((1, 3), dtype="float32"))
+    return model
+
+
+def application(name: str):
+    keras = _keras()
+    return getattr(keras.applications, name)(weights=None)
