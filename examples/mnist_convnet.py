@@ -1,6 +1,6 @@
 """The MNIST convnet from the article that started pptx_nnviz (Keras's "simple MNIST convnet").
 
-    pptx-nnviz deck examples/mnist_convnet.py -o mnist.pptx
+pptx-nnviz deck examples/mnist_convnet.py -o mnist.pptx
 """
 
 import keras
@@ -11,7 +11,7 @@ NUM_CLASSES = 10
 
 
 def build_model() -> keras.Model:
-    """Conv2D 32, LeakyReLU, MaxPooling, Conv2D 64, LeakyReLU, MaxPooling, Flatten, Dropout, Dense."""
+    """Conv2D 32, LeakyReLU, MaxPool, Conv2D 64, LeakyReLU, MaxPool, Flatten, Dropout, Dense."""
     return keras.Sequential(
         [
             keras.Input(shape=INPUT_SHAPE),

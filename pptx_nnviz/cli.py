@@ -72,16 +72,24 @@ def main() -> None:
 @main.command(epilog=MODEL_HELP)
 @click.argument("model")
 @click.option(
-    "-o", "--output", type=click.Path(dir_okay=False, path_type=Path), default=None,
+    "-o",
+    "--output",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=None,
     help="The .pptx file to write (default: MODEL's name + .pptx in this folder).",
 )
 @click.option(
-    "--direction", type=click.Choice(["TB", "LR", "auto"], case_sensitive=False), default="auto",
-    show_default=True, help="Flow top-to-bottom or left-to-right; auto picks what fits best.",
+    "--direction",
+    type=click.Choice(["TB", "LR", "auto"], case_sensitive=False),
+    default="auto",
+    show_default=True,
+    help="Flow top-to-bottom or left-to-right; auto picks what fits best.",
 )
 @click.option("--theme", default="light", show_default=True, help="light, dark or print.")
 @click.option(
-    "--template", type=click.Path(path_type=Path), default=None,
+    "--template",
+    type=click.Path(path_type=Path),
+    default=None,
     help="Your own .pptx template: its slide size, layouts, theme colours and fonts.",
 )
 @click.option("--expand-nested", is_flag=True, help="Draw nested models' layers in place.")

@@ -129,9 +129,7 @@ def save_atomically(prs: Any, output: Path) -> Path:
     if output.is_dir():
         raise OutputError(f"cannot write {output}: it is a directory")
     try:
-        handle, temp_name = tempfile.mkstemp(
-            prefix=f".{output.name}.", suffix=".tmp", dir=folder
-        )
+        handle, temp_name = tempfile.mkstemp(prefix=f".{output.name}.", suffix=".tmp", dir=folder)
     except OSError as exc:
         raise OutputError(f"cannot write in {folder}: {exc.strerror}") from exc
     temp = Path(temp_name)

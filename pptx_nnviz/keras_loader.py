@@ -88,7 +88,9 @@ def _build(model: Any, input_shape: tuple[int | None, ...]) -> None:
 def _load_from_text(source: str, *, unsafe: bool, custom_objects: dict | None) -> Any:
     if source.startswith("keras.applications."):
         return _load_application(source.removeprefix("keras.applications."))
-    path_part, _, name = source.partition(":") if not _is_windows_drive(source) else (source, "", "")
+    path_part, _, name = (
+        source.partition(":") if not _is_windows_drive(source) else (source, "", "")
+    )
     path = Path(path_part)
     suffix = path.suffix.lower()
     if suffix in (".keras", ".h5", ".hdf5"):
@@ -215,9 +217,7 @@ def _model_candidates(module: Any, defined_in: str) -> list[str]:
     for attr, value in vars(module).items():
         if attr.startswith("_"):
             continue
-        if isinstance(value, keras.Model):
-            found.append(attr)
-        elif (
+        if isinstance(value, keras.Model) or (
             inspect.isfunction(value)
             and value.__module__ == defined_in
             and _BUILDER_NAME.search(attr)
@@ -291,7 +291,11 @@ class _Walker:
         self._first_call: dict[int, str] = {}  # id(layer) -> node id of its first call
 
     def walk(
-        self, functional: Any, prefix: str, parent: str | None, bound_inputs: list[str] | None = None
+        self,
+        functional: Any,
+        prefix: str,
+        parent: str | None,
+        bound_inputs: list[str] | None = None,
     ) -> tuple[list[str], list[str]]:
         """Add the model's nodes; return its input node ids and its output producer ids.
 

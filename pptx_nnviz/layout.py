@@ -133,9 +133,7 @@ def layout_graph(
 
 def _overflow(layout: Layout, area: tuple[float, float]) -> float:
     """How far (points) the widest or tallest page exceeds the area; 0 when all fit."""
-    return max(
-        max(page.width - area[0], page.height - area[1], 0.0) for page in layout.pages
-    )
+    return max(max(page.width - area[0], page.height - area[1], 0.0) for page in layout.pages)
 
 
 def default_styles(n_nodes: int) -> list[Style]:
@@ -170,9 +168,7 @@ def rank_nodes(node_ids: Sequence[str], edges: Sequence[tuple[str, str]]) -> dic
         cols[2 * k], cols[2 * k + 1] = index[s], index[t]
         vals[2 * k], vals[2 * k + 1] = 1.0, -1.0  # r_s - r_t <= -1
     a_ub = coo_matrix((vals, (rows, cols)), shape=(m, n)).tocsr()
-    result = linprog(
-        cost, A_ub=a_ub, b_ub=-np.ones(m), bounds=(0, None), method="highs-ds"
-    )
+    result = linprog(cost, A_ub=a_ub, b_ub=-np.ones(m), bounds=(0, None), method="highs-ds")
     if not result.success:
         return longest
     ranks = {node: int(round(result.x[i])) for node, i in index.items()}
@@ -182,7 +178,9 @@ def rank_nodes(node_ids: Sequence[str], edges: Sequence[tuple[str, str]]) -> dic
     return {node: r - low for node, r in ranks.items()}
 
 
-def _longest_path_ranks(node_ids: Sequence[str], edges: Sequence[tuple[str, str]]) -> dict[str, int]:
+def _longest_path_ranks(
+    node_ids: Sequence[str], edges: Sequence[tuple[str, str]]
+) -> dict[str, int]:
     from .ir import topological_order
 
     preds: dict[str, list[str]] = defaultdict(list)
@@ -270,9 +268,11 @@ class _GraphLayout:
         return Layout(pages, self.font_size, self.direction, self.compact)
 
     def _rank_thickness(self, rank: int) -> float:
-        return max(self.sizes[n][1] for n in self.rank_members[rank]) if self.rank_members[
-            rank
-        ] else 0.0
+        return (
+            max(self.sizes[n][1] for n in self.rank_members[rank])
+            if self.rank_members[rank]
+            else 0.0
+        )
 
     def _marker_band(self) -> float:
         """Main-axis room kept at each end of a column for continuation markers."""
@@ -295,13 +295,17 @@ class _GraphLayout:
 
         def length(i: int, j: int) -> float:
             """Main-axis length of a column holding ranks i..j-1, with its markers."""
-            extra = band if 0 < i and quality[i] < 2 else 0.0  # fan-out or untidy entry
+            extra = band if i > 0 and quality[i] < 2 else 0.0  # fan-out or untidy entry
             extra += band if j < self.n_ranks and quality[j] < 1 else 0.0  # untidy exit
             return prefix[j] - prefix[i] + gap * (j - i - 1) + extra
 
         def penalty(j: int) -> float:
-            return 0.0 if j == self.n_ranks or quality[j] >= 2 else 1.0 if quality[j] >= 1 else (
-                3.0 - quality[j]
+            return (
+                0.0
+                if j == self.n_ranks or quality[j] >= 2
+                else 1.0
+                if quality[j] >= 1
+                else (3.0 - quality[j])
             )
 
         inf = (float("inf"), float("inf"), float("inf"))
@@ -394,8 +398,10 @@ class _GraphLayout:
             offsets: dict[int, float] = {}
             for i in members:
                 offsets[i] = x
-                boxes.extend(PlacedBox(b.id, b.rect.moved(x, 0), b.kind, b.label, b.refs)
-                             for b in laid[i].boxes)
+                boxes.extend(
+                    PlacedBox(b.id, b.rect.moved(x, 0), b.kind, b.label, b.refs)
+                    for b in laid[i].boxes
+                )
                 routes.extend(_moved_route(r, x) for r in laid[i].routes)
                 x += laid[i].width + self.spacing.column_gap
             by_id = {b.id: b for b in boxes}
@@ -408,11 +414,15 @@ class _GraphLayout:
                 if source is None or target is None:
                     continue
                 gap_x = offsets[nxt] - self.spacing.column_gap / 2
-                routes.append(_wrap_route(by_id[source].rect, by_id[target].rect, gap_x, source,
-                                          target, links.get(i)))
+                routes.append(
+                    _wrap_route(
+                        by_id[source].rect, by_id[target].rect, gap_x, source, target, links.get(i)
+                    )
+                )
             if self.direction == "LR":
-                boxes = [PlacedBox(b.id, b.rect.transposed(), b.kind, b.label, b.refs)
-                         for b in boxes]
+                boxes = [
+                    PlacedBox(b.id, b.rect.transposed(), b.kind, b.label, b.refs) for b in boxes
+                ]
                 routes = [_transposed_route(r) for r in routes]
             extent = bounding_rect([b.rect for b in boxes])
             pages.append(Page(tuple(boxes), tuple(routes), extent.right, extent.bottom))
@@ -420,18 +430,33 @@ class _GraphLayout:
 
 
 def _moved_route(route: Route, dx: float) -> Route:
-    return Route(route.source, route.target, route.source_site, route.target_site,
-                 tuple((x + dx, y) for x, y in route.points), route.edge)
+    return Route(
+        route.source,
+        route.target,
+        route.source_site,
+        route.target_site,
+        tuple((x + dx, y) for x, y in route.points),
+        route.edge,
+    )
 
 
 def _transposed_route(route: Route) -> Route:
-    return Route(route.source, route.target, _TRANSPOSED_SITE[route.source_site],
-                 _TRANSPOSED_SITE[route.target_site], tuple((y, x) for x, y in route.points),
-                 route.edge)
+    return Route(
+        route.source,
+        route.target,
+        _TRANSPOSED_SITE[route.source_site],
+        _TRANSPOSED_SITE[route.target_site],
+        tuple((y, x) for x, y in route.points),
+        route.edge,
+    )
 
 
 def _wrap_route(
-    source: Rect, target: Rect, gap_x: float, source_id: str, target_id: str,
+    source: Rect,
+    target: Rect,
+    gap_x: float,
+    source_id: str,
+    target_id: str,
     link: tuple[str, str] | None,
 ) -> Route:
     """From the end of one column (right side) to the start of the next (left side)."""
@@ -534,9 +559,14 @@ class _SegmentLayout:
                 continue
             if link:  # page break: a marker beside the layer, no extra rank
                 anchor = self.items[targets[0]]
-                marker = self._label_item(f"entry:{source}", anchor.rank,
-                                          f"from {g.names.get(source, source)}", "entry",
-                                          (source,), self._beside_limit(anchor))
+                marker = self._label_item(
+                    f"entry:{source}",
+                    anchor.rank,
+                    f"from {g.names.get(source, source)}",
+                    "entry",
+                    (source,),
+                    self._beside_limit(anchor),
+                )
                 self.items[marker.id] = marker
                 self.side_edges.append((marker.id, targets[0], (source, targets[0])))
                 continue
@@ -544,30 +574,36 @@ class _SegmentLayout:
                 marker = _Item(f"junction:{source}", 0, 10.0, 10.0, "junction", "", (source,))
                 self.entry_id = marker.id
             else:
-                marker = self._label_item(f"entry:{source}", 0,
-                                          f"from {g.names.get(source, source)}", "entry",
-                                          (source,))
+                marker = self._label_item(
+                    f"entry:{source}", 0, f"from {g.names.get(source, source)}", "entry", (source,)
+                )
             uses_entry_rank = True
             self.items[marker.id] = marker
             for target in targets:
                 self.edges.append((marker.id, target, (source, target)))
         for (source, target_seg), targets in outgoing.items():
-            clean = (links.get(i, ("",))[0] == source or fans.get(i) == source)
+            clean = links.get(i, ("",))[0] == source or fans.get(i) == source
             if clean and target_seg == i + 1:
                 if same_page_after:
                     self.exit_id = source
                     continue
                 anchor = self.items[source]
-                marker = self._label_item(f"exit:{source}>{target_seg}", anchor.rank,
-                                          "to next slide", "exit", tuple(targets),
-                                          self._beside_limit(anchor))
+                marker = self._label_item(
+                    f"exit:{source}>{target_seg}",
+                    anchor.rank,
+                    "to next slide",
+                    "exit",
+                    tuple(targets),
+                    self._beside_limit(anchor),
+                )
                 self.items[marker.id] = marker
                 self.side_edges.append((source, marker.id, (source, targets[0])))
                 continue
             names = [g.names.get(t, t) for t in targets]
             text = f"to {names[0]}" + (f" +{len(names) - 1}" if len(names) > 1 else "")
-            marker = self._label_item(f"exit:{source}>{target_seg}", exit_rank, text, "exit",
-                                      tuple(targets))
+            marker = self._label_item(
+                f"exit:{source}>{target_seg}", exit_rank, text, "exit", tuple(targets)
+            )
             self.items[marker.id] = marker
             self.edges.append((source, marker.id, (source, targets[0])))
         if not uses_entry_rank:
@@ -578,8 +614,15 @@ class _SegmentLayout:
         """A marker beside a layer may not make its rank thicker (left-to-right: wider)."""
         return anchor.height if self.g.direction == "LR" else MARKER_MAX_WIDTH
 
-    def _label_item(self, item_id: str, rank: int, text: str, kind: str,
-                    refs: tuple[str, ...], max_width: float = MARKER_MAX_WIDTH) -> _Item:
+    def _label_item(
+        self,
+        item_id: str,
+        rank: int,
+        text: str,
+        kind: str,
+        refs: tuple[str, ...],
+        max_width: float = MARKER_MAX_WIDTH,
+    ) -> _Item:
         size = self.g.font_size
         label = shorten(text, max_width - 12, size)
         w = text_width(label, size) + 12
@@ -627,9 +670,16 @@ class _SegmentLayout:
             end = rects[t].site(TOP)
             below_source = band_top[items[s].rank] + band_height[items[s].rank] + gap / 2
             above_target = band_top[items[t].rank] - gap / 2
-            routes.append(Route(s, t, BOTTOM, TOP,
-                                _orthogonal(start, end, below_source, above_target,
-                                            x.get(f"lane{k}")), edge))
+            routes.append(
+                Route(
+                    s,
+                    t,
+                    BOTTOM,
+                    TOP,
+                    _orthogonal(start, end, below_source, above_target, x.get(f"lane{k}")),
+                    edge,
+                )
+            )
         for s, t, edge in self.side_edges:
             points = (rects[s].site(RIGHT), rects[t].site(LEFT))
             routes.append(Route(s, t, RIGHT, LEFT, points, edge))
@@ -651,8 +701,10 @@ class _SegmentLayout:
             if abs(x[lane.id] - x[s]) < 0.01 or abs(x[lane.id] - x[t]) < 0.01:
                 continue
             for candidate in (x[s], x[t]):
-                if all(self._lane_fits(order[r], f"{lane.id}@{r}", candidate, x, lane_sep)
-                       for r in range(lane.first, lane.last + 1)):
+                if all(
+                    self._lane_fits(order[r], f"{lane.id}@{r}", candidate, x, lane_sep)
+                    for r in range(lane.first, lane.last + 1)
+                ):
                     x[lane.id] = candidate
                     break
 
@@ -697,14 +749,7 @@ class _SegmentLayout:
             neighbours = up if sweep % 2 == 0 else down
             for r in ranks:
                 ref = current[r - 1] if sweep % 2 == 0 else current[r + 1]
-                pos = {v: p for p, v in enumerate(ref)}
-                old = {v: p for p, v in enumerate(current[r])}
-
-                def key(v: str, pos: dict[str, int] = pos, old: dict[str, int] = old) -> float:
-                    linked = [pos[u] for u in neighbours[v] if u in pos]
-                    return sum(linked) / len(linked) if linked else old[v] * 1.0
-
-                current[r].sort(key=key)
+                current[r] = _barycentre_sorted(current[r], ref, neighbours)
             crossings = _count_crossings(current, down)
             if crossings < best_crossings:
                 best, best_crossings = [list(layer) for layer in current], crossings
@@ -771,15 +816,31 @@ class _SegmentLayout:
         if row == 0:
             return {v: half(v) for v in variables}
         a_ub = coo_matrix((vals, (rows, cols)), shape=(row, total)).tocsr()
-        result = linprog(np.array(cost), A_ub=a_ub, b_ub=np.array(rhs), bounds=bounds,
-                         method="highs")
+        result = linprog(
+            np.array(cost), A_ub=a_ub, b_ub=np.array(rhs), bounds=bounds, method="highs"
+        )
         if not result.success:  # cannot happen for consistent orders; stay safe anyway
             return _packed(order, half, var, sep)
         return {v: float(result.x[index[v]]) for v in variables}
 
 
-def _packed(order: list[list[str]], half: Callable[[str], float], var: Callable[[str], str],
-            sep: float) -> dict[str, float]:
+def _barycentre_sorted(
+    layer: list[str], reference: list[str], neighbours: dict[str, list[str]]
+) -> list[str]:
+    """Sort `layer` by the mean position of each item's neighbours in `reference`."""
+    pos = {v: p for p, v in enumerate(reference)}
+
+    def key(index_item: tuple[int, str]) -> float:
+        index, v = index_item
+        linked = [pos[u] for u in neighbours[v] if u in pos]
+        return sum(linked) / len(linked) if linked else float(index)
+
+    return [v for _, v in sorted(enumerate(layer), key=key)]
+
+
+def _packed(
+    order: list[list[str]], half: Callable[[str], float], var: Callable[[str], str], sep: float
+) -> dict[str, float]:
     x: dict[str, float] = {}
     for layer in order:
         cursor = 0.0
@@ -849,7 +910,7 @@ def _orthogonal(
     start: Point, end: Point, below_source: float, above_target: float, lane_x: float | None
 ) -> tuple[Point, ...]:
     """A down-going orthogonal path with bends only in rank gaps and in the edge's lane."""
-    (x0, y0), (x1, y1) = start, end
+    (x0, _), (x1, y1) = start, end
     eps = 0.01
     if lane_x is None or abs(lane_x - x0) < eps and abs(lane_x - x1) < eps:
         if abs(x0 - x1) < eps:

@@ -62,7 +62,7 @@ def _line_xml(ref: ColorRef | None, width: float, dashed: bool, arrow: bool = Fa
 def _paragraph_xml(paragraph: Paragraph) -> str:
     runs = "".join(
         f'<a:r><a:rPr lang="en-US" sz="{round(run.size * 100)}"'
-        f"{_BOLD if run.bold else ''}{_ITALIC if run.italic else ''} dirty=\"0\">"
+        f'{_BOLD if run.bold else ""}{_ITALIC if run.italic else ""} dirty="0">'
         f"{_fill_xml(run.color)}</a:rPr><a:t>{escape(sanitize(run.text))}</a:t></a:r>"
         for run in paragraph.runs
     )
@@ -75,7 +75,10 @@ def _text_body_xml(box: Box) -> str:
         f'rIns="{emu(box.pad_x)}" bIns="{emu(box.pad_y)}" rtlCol="0" anchor="{box.anchor}">'
         "<a:noAutofit/></a:bodyPr><a:lstStyle/>"
     )
-    paragraphs = "".join(_paragraph_xml(p) for p in box.paragraphs) or '<a:p><a:endParaRPr lang="en-US"/></a:p>'
+    paragraphs = (
+        "".join(_paragraph_xml(p) for p in box.paragraphs)
+        or '<a:p><a:endParaRPr lang="en-US"/></a:p>'
+    )
     return f"<p:txBody>{body}{paragraphs}</p:txBody>"
 
 
@@ -89,7 +92,7 @@ def box_xml(box: Box, shape_id: int) -> str:
         adjust = f'<a:gd name="adj" fmla="val {round(box.rounding * 100000)}"/>'
     return (
         f"<p:sp {_NS}><p:nvSpPr>"
-        f"<p:cNvPr id=\"{shape_id}\" name={quoteattr(shape_name(box.id))}"
+        f'<p:cNvPr id="{shape_id}" name={quoteattr(shape_name(box.id))}'
         f" descr={quoteattr(sanitize(box.alt_text))}/>"
         "<p:cNvSpPr/><p:nvPr/></p:nvSpPr><p:spPr>"
         f'<a:xfrm><a:off x="{emu(r.x)}" y="{emu(r.y)}"/><a:ext cx="{emu(r.w)}" cy="{emu(r.h)}"/>'
@@ -131,8 +134,13 @@ def connector_geometry(points: tuple[Point, ...]) -> ConnectorGeometry:
     horizontal = abs(pts[1][1] - y0) <= abs(pts[1][0] - x0)
     if segments == 1:
         return ConnectorGeometry(
-            "straightConnector1", min(x0, xn), min(y0, yn), abs(dx), abs(dy),
-            flip_h=dx < 0, flip_v=dy < 0,
+            "straightConnector1",
+            min(x0, xn),
+            min(y0, yn),
+            abs(dx),
+            abs(dy),
+            flip_h=dx < 0,
+            flip_v=dy < 0,
         )
     preset = {3: "bentConnector3", 5: "bentConnector5"}[segments]
     if horizontal:
@@ -177,10 +185,12 @@ def connector_xml(connector: Connector, shape_id: int, source_id: int, target_id
         + (' flipV="1"' if g.flip_v else "")
     )
     names = ("adj1", "adj2", "adj3")
-    adjusts = "".join(f'<a:gd name="{n}" fmla="val {v}"/>' for n, v in zip(names, g.adjusts, strict=False))
+    adjusts = "".join(
+        f'<a:gd name="{n}" fmla="val {v}"/>' for n, v in zip(names, g.adjusts, strict=False)
+    )
     return (
         f"<p:cxnSp {_NS}><p:nvCxnSpPr>"
-        f"<p:cNvPr id=\"{shape_id}\" name={quoteattr(shape_name(connector.id))}/>"
+        f'<p:cNvPr id="{shape_id}" name={quoteattr(shape_name(connector.id))}/>'
         f'<p:cNvCxnSpPr><a:stCxn id="{source_id}" idx="{connector.source_site}"/>'
         f'<a:endCxn id="{target_id}" idx="{connector.target_site}"/></p:cNvCxnSpPr><p:nvPr/>'
         f"</p:nvCxnSpPr><p:spPr><a:xfrm{attrs}>"

@@ -221,9 +221,7 @@ def architecture_slides(
 ) -> list[SlideScene]:
     """The architecture view: one slide, or several when the model does not fit one."""
     legend_height = _legend_height(graph, frame, theme)
-    area = Rect(
-        frame.content.x, frame.content.y, frame.content.w, frame.content.h - legend_height
-    )
+    area = Rect(frame.content.x, frame.content.y, frame.content.w, frame.content.h - legend_height)
     layout = layout_for(graph, frame, theme, direction)
     slides = []
     total = len(layout.pages)
@@ -272,8 +270,14 @@ def _page_shapes(
             boxes.append(_layer_box(graph.node(placed.id), rect, size, layout.compact, theme))
         elif placed.kind == "junction":
             boxes.append(
-                Box(id=placed.id, rect=rect, fill=CONNECTOR, line=CONNECTOR, rounding=0.5,
-                    alt_text=f"Continues from {', '.join(placed.refs)}.")
+                Box(
+                    id=placed.id,
+                    rect=rect,
+                    fill=CONNECTOR,
+                    line=CONNECTOR,
+                    rounding=0.5,
+                    alt_text=f"Continues from {', '.join(placed.refs)}.",
+                )
             )
         else:
             text = placed.label

@@ -147,6 +147,4 @@ def get_theme(name: str) -> Theme:
     except KeyError:
         from .errors import InputError
 
-        raise InputError(
-            f"unknown theme {name!r}; choose one of {', '.join(THEMES)}"
-        ) from None
+        raise InputError(f"unknown theme {name!r}; choose one of {', '.join(THEMES)}") from None

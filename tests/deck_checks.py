@@ -89,10 +89,7 @@ def connector_path(el) -> list[tuple[float, float]]:
     """The polyline a connector draws, in slide points, from its XML."""
     x, y, w, h, rot, flip_h, flip_v = _xfrm(el)
     prst = el.find(".//" + qn("a:prstGeom")).get("prst")
-    adj = {
-        gd.get("name"): int(gd.get("fmla").split()[1]) / 100000
-        for gd in el.iter(qn("a:gd"))
-    }
+    adj = {gd.get("name"): int(gd.get("fmla").split()[1]) / 100000 for gd in el.iter(qn("a:gd"))}
     if prst == "straightConnector1":
         local = [(0, 0), (w, h)]
     elif prst == "bentConnector3":
@@ -149,8 +146,10 @@ def _text_fits(el, shape: _Shape, report: SlideReport) -> None:
     if body is None:
         return
     pr = body.find(qn("a:bodyPr"))
-    ins = {k: int(pr.get(k, d)) / EMU for k, d in
-           (("lIns", 91440), ("rIns", 91440), ("tIns", 45720), ("bIns", 45720))}
+    ins = {
+        k: int(pr.get(k, d)) / EMU
+        for k, d in (("lIns", 91440), ("rIns", 91440), ("tIns", 45720), ("bIns", 45720))
+    }
     height = 0.0
     for p in body.findall(qn("a:p")):
         runs = p.findall(qn("a:r"))
@@ -205,21 +204,33 @@ def check_slide(slide, number: int, slide_w: float, slide_h: float) -> SlideRepo
     report.boxes = len(boxes) - sum(1 for b in boxes if b.prst == "title")
     report.connectors = len(connectors)
     for i, a in enumerate(boxes):
-        if not (a.x >= -0.01 and a.y >= -0.01 and a.x + a.w <= slide_w + 0.01
-                and a.y + a.h <= slide_h + 0.01):
+        if not (
+            a.x >= -0.01
+            and a.y >= -0.01
+            and a.x + a.w <= slide_w + 0.01
+            and a.y + a.h <= slide_h + 0.01
+        ):
             report.outside.append(a.name)
-        for b in boxes[i + 1:]:
-            if (a.x < b.x + b.w - 0.01 and b.x < a.x + a.w - 0.01
-                    and a.y < b.y + b.h - 0.01 and b.y < a.y + a.h - 0.01):
+        for b in boxes[i + 1 :]:
+            if (
+                a.x < b.x + b.w - 0.01
+                and b.x < a.x + a.w - 0.01
+                and a.y < b.y + b.h - 0.01
+                and b.y < a.y + a.h - 0.01
+            ):
                 report.overlaps.append((a.name, b.name))
     all_segments = []
     for el in connectors:
         name = el.find(".//" + qn("p:cNvPr")).get("name")
         st = el.find(".//" + qn("a:stCxn"))
         end = el.find(".//" + qn("a:endCxn"))
-        if st is None or end is None or int(st.get("id")) not in shapes or int(
-            end.get("id")
-        ) not in shapes or not {st.get("idx"), end.get("idx")} <= {"0", "1", "2", "3"}:
+        if (
+            st is None
+            or end is None
+            or int(st.get("id")) not in shapes
+            or int(end.get("id")) not in shapes
+            or not {st.get("idx"), end.get("idx")} <= {"0", "1", "2", "3"}
+        ):
             report.unglued.append(name)
             continue
         tail = el.find(".//" + qn("a:tailEnd"))
@@ -241,7 +252,7 @@ def check_slide(slide, number: int, slide_w: float, slide_h: float) -> SlideRepo
                     report.through_boxes.append((name, shape.name))
             all_segments.append((name, (a, b)))
     for i, (name_a, seg_a) in enumerate(all_segments):
-        for name_b, seg_b in all_segments[i + 1:]:
+        for name_b, seg_b in all_segments[i + 1 :]:
             if name_a != name_b and _segments_cross(seg_a, seg_b):
                 report.crossings += 1
     return report

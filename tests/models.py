@@ -70,8 +70,7 @@ def shared_layer():
     right = keras.Input((10,), name="right")
     tower = keras.layers.Dense(6, name="tower")
     distance = keras.layers.Subtract(name="difference")([tower(left), tower(right)])
-    return keras.Model([left, right], keras.layers.Dense(1, name="score")(distance),
-                       name="siamese")
+    return keras.Model([left, right], keras.layers.Dense(1, name="score")(distance), name="siamese")
 
 
 def subclassed():

@@ -50,8 +50,9 @@ def test_missing_model_is_a_one_line_error(runner, tmp_path):
 
 
 def test_unknown_theme(runner, tmp_path):
-    result = runner.invoke(main, ["deck", EXAMPLE, "-o", str(tmp_path / "x.pptx"),
-                                  "--theme", "neon"])
+    result = runner.invoke(
+        main, ["deck", EXAMPLE, "-o", str(tmp_path / "x.pptx"), "--theme", "neon"]
+    )
     assert result.exit_code == 2 and "unknown theme 'neon'" in result.output
 
 
@@ -85,7 +86,9 @@ def test_console_script_runs(tmp_path):
     out = tmp_path / "cli.pptx"
     done = subprocess.run(
         [sys.executable, "-m", "pptx_nnviz", "deck", EXAMPLE, "-o", str(out)],
-        capture_output=True, text=True, timeout=300,
+        capture_output=True,
+        text=True,
+        timeout=300,
     )
     assert done.returncode == 0, done.stderr
     assert done.stderr == ""  # TensorFlow's start-up chatter is kept off the terminal

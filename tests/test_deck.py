@@ -51,8 +51,12 @@ def test_every_layer_and_edge_is_drawn(built):
     for connector in (n for n in names if n.startswith("edge ")):
         source, target = connector.removeprefix("edge ").split(" -> ")
         # A marker "entry:S" or "junction:S" stands for layer S on a later column or slide.
-        drawn.add((source.split(":", 1)[1] if source.startswith(("entry:", "junction:")) else
-                   source, target))
+        drawn.add(
+            (
+                source.split(":", 1)[1] if source.startswith(("entry:", "junction:")) else source,
+                target,
+            )
+        )
     missing = [e for e in graph.edges if (e.source, e.target) not in drawn]
     assert not missing, f"{name}: edges not drawn: {missing[:5]}"
 
@@ -76,16 +80,16 @@ def test_boxes_hold_name_class_shape_and_params(built):
         pytest.skip("checked on the small model")
     slide = Presentation(str(path)).slides[0]
     by_name = {shape.name: shape for shape in slide.shapes}
-    conv = by_name["conv2d"]
-    text = conv.text_frame.text
-    assert "conv2d" in text and "Conv2D" in text and "26×26×32" in text and "320" in text
-    assert "Dense" in by_name["dense"].text_frame.text
+    conv, dense = graph.nodes[1], graph.nodes[-1]
+    text = by_name[conv.id].text_frame.text
+    assert conv.name in text and "Conv2D 3×3×32" in text and "26×26×32 · 320 params" in text
+    assert "Dense 10 softmax" in by_name[dense.id].text_frame.text
     assert slide.shapes.title.text_frame.text == "mnist_convnet: architecture"
     caption = by_name["caption"].text_frame.text
     assert "34,826" in caption
     legend = {n.removeprefix("legend label ") for n in by_name if n.startswith("legend label")}
     assert legend == set(graph.categories())
-    assert "conv2d: Conv2D" in slide.notes_slide.notes_text_frame.text
+    assert f"{conv.name}: Conv2D (conv)" in slide.notes_slide.notes_text_frame.text
 
 
 @pytest.mark.skipif(shutil.which("soffice") is None, reason="LibreOffice is not installed")
@@ -95,11 +99,14 @@ def test_libreoffice_converts_the_deck(built, tmp_path):
         pytest.skip("conversion is slow; two models are enough")
     subprocess.run(
         ["soffice", "--headless", "--convert-to", "pdf", "--outdir", str(tmp_path), str(path)],
-        check=True, capture_output=True, timeout=300,
+        check=True,
+        capture_output=True,
+        timeout=300,
     )
     pdf = tmp_path / (path.stem + ".pdf")
     assert pdf.exists() and pdf.stat().st_size > 10_000
     info = subprocess.run(["pdfinfo", str(pdf)], check=True, capture_output=True, text=True)
-    pages = int(next(line for line in info.stdout.splitlines() if line.startswith("Pages:"))
-                .split()[1])
+    pages = int(
+        next(line for line in info.stdout.splitlines() if line.startswith("Pages:")).split()[1]
+    )
     assert pages == len(Presentation(str(path)).slides)

@@ -22,12 +22,28 @@ def test_sequential_convnet(mnist_model):
     graph = to_graph(mnist_model)
     _check_against_keras(mnist_model, graph)
     assert [n.class_name for n in graph.nodes] == [
-        "InputLayer", "Conv2D", "LeakyReLU", "MaxPooling2D", "Conv2D", "LeakyReLU",
-        "MaxPooling2D", "Flatten", "Dropout", "Dense",
+        "InputLayer",
+        "Conv2D",
+        "LeakyReLU",
+        "MaxPooling2D",
+        "Conv2D",
+        "LeakyReLU",
+        "MaxPooling2D",
+        "Flatten",
+        "Dropout",
+        "Dense",
     ]
     assert [n.category for n in graph.nodes] == [
-        "input", "conv", "activation", "pooling", "conv", "activation", "pooling", "reshape",
-        "dropout", "dense",
+        "input",
+        "conv",
+        "activation",
+        "pooling",
+        "conv",
+        "activation",
+        "pooling",
+        "reshape",
+        "dropout",
+        "dense",
     ]
     assert len(graph.edges) == 9
     for node, layer in zip(graph.nodes[1:], mnist_model.layers, strict=True):

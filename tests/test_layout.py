@@ -25,7 +25,7 @@ def _check(layout: Layout, edges: list[tuple[str, str]], area=AREA) -> None:
                 placed[b.id] = placed.get(b.id, 0) + 1
         rects = list(boxes.items())
         for i, (a_id, a) in enumerate(rects):
-            for b_id, b in rects[i + 1:]:
+            for b_id, b in rects[i + 1 :]:
                 assert not a.overlaps(b), f"{a_id} overlaps {b_id}"
         for route in page.routes:
             src, dst = boxes[route.source], boxes[route.target]
@@ -42,8 +42,9 @@ def _check(layout: Layout, edges: list[tuple[str, str]], area=AREA) -> None:
 
 def test_ranks_minimise_edge_length():
     # An input that joins late is ranked next to its consumer, not at the top.
-    ranks = rank_nodes(["a", "b", "c", "d", "late"], [("a", "b"), ("b", "c"), ("c", "d"),
-                                                      ("late", "d")])
+    ranks = rank_nodes(
+        ["a", "b", "c", "d", "late"], [("a", "b"), ("b", "c"), ("c", "d"), ("late", "d")]
+    )
     assert ranks == {"a": 0, "b": 1, "c": 2, "d": 3, "late": 2}
 
 
@@ -99,8 +100,9 @@ def test_skip_connections_get_free_lanes(direction):
 def test_crossings_are_removed_when_possible():
     # Two parallel chains whose input order would cross; the layout untangles them.
     edges = [("a", "y1"), ("b", "x1"), ("x1", "x2"), ("y1", "y2"), ("x2", "m"), ("y2", "m")]
-    layout = layout_graph(["a", "b", "x1", "y1", "x2", "y2", "m"], edges, _size, AREA,
-                          direction="TB")
+    layout = layout_graph(
+        ["a", "b", "x1", "y1", "x2", "y2", "m"], edges, _size, AREA, direction="TB"
+    )
     boxes = {b.id: b.rect for b in layout.pages[0].boxes}
     assert (boxes["a"].cx < boxes["b"].cx) == (boxes["y1"].cx < boxes["x1"].cx)
     _check(layout, edges)

@@ -46,7 +46,8 @@ def test_python_file_with_name():
 
 def test_python_file_with_several_candidates_names_them(tmp_path):
     path = tmp_path / "two.py"
-    path.write_text(textwrap.dedent("""
+    path.write_text(
+        textwrap.dedent("""
         import keras
         def build_a():
             return keras.Sequential([keras.Input((3,)), keras.layers.Dense(2)], name="a")
@@ -54,7 +55,8 @@ def test_python_file_with_several_candidates_names_them(tmp_path):
             return keras.Sequential([keras.Input((3,)), keras.layers.Dense(4)], name="b")
         if __name__ == "__main__":
             raise SystemExit("must not run")
-    """))
+    """)
+    )
     with pytest.raises(InputError, match="build_a, build_b"):
         load_model(str(path))
     assert load_graph(f"{path}:build_b").name == "b"
