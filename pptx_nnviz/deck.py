@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import os
 import tempfile
+from collections.abc import Sequence
 from importlib import resources
 from pathlib import Path
 from typing import Any
@@ -14,7 +15,7 @@ from typing import Any
 from .errors import InputError, OutputError
 from .geometry import Rect
 from .ir import Graph
-from .scene import Frame, SlideScene, architecture_slides
+from .scene import Frame, SlideScene
 from .text import sanitize
 from .theme import Theme, get_theme
 
@@ -83,15 +84,19 @@ def build_deck(
     theme: str = "light",
     template: str | os.PathLike | None = None,
     direction: str | None = None,
+    views: Sequence[str] | None = None,
 ) -> Path:
     """Write the deck for `graph` to `output`; the file is replaced only once complete."""
+    from .views import VIEWS, ViewOptions, build_view
+
     chosen = get_theme(theme)
     prs = open_template(template, chosen)
     layout = _title_layout(prs)
     frame = _frame(prs, layout)
-    scenes = architecture_slides(graph, frame, chosen, direction)
-    for scene in scenes:
-        _add_slide(prs, layout, scene)
+    options = ViewOptions(direction=direction)
+    for view in views or VIEWS:
+        for scene in build_view(view, graph, frame, chosen, options):
+            _add_slide(prs, layout, scene)
     _set_properties(prs, graph)
     return save_atomically(prs, Path(output))
 
