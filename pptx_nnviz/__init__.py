@@ -9,6 +9,7 @@ Importing this package does not import TensorFlow; that happens when a model is 
 from __future__ import annotations
 
 import os
+from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -24,7 +25,11 @@ __all__ = [
     "Node",
     "OutputError",
     "__version__",
+    "figure",
     "load_graph",
+    "show",
+    "summary",
+    "summary_records",
     "to_pptx",
 ]
 
@@ -47,13 +52,94 @@ def to_pptx(
     model: Any,
     path: str | os.PathLike,
     *,
+    views: Sequence[str] | str | None = None,
     theme: str = "light",
     template: str | os.PathLike | None = None,
     direction: str | None = None,
+    hide: Iterable[str] = (),
+    scale: str = "log",
+    funnels: bool = False,
     expand_nested: bool = False,
 ) -> Path:
-    """Write an editable PowerPoint deck of `model` (a keras.Model, file or reference) to `path`."""
+    """Write an editable PowerPoint deck of `model` (a keras.Model, file or reference) to `path`.
+
+    `views` picks and orders the slides (default: all of title, architecture, summary, params,
+    graph, layered, neurons); `hide`, `scale` and `funnels` shape the layered view."""
     from .deck import build_deck
+    from .views import ViewOptions, parse_categories, parse_views
+
+    chosen = parse_views(views if isinstance(views, str) or views is None else ",".join(views))
+    options = ViewOptions(direction, parse_categories(",".join(hide)), scale, funnels)
+    graph = model if isinstance(model, Graph) else load_graph(model, expand_nested=expand_nested)
+    return build_deck(graph, path, theme=theme, template=template, views=chosen, options=options)
+
+
+def summary(model: Any, format: str = "text", *, expand_nested: bool = False) -> str:
+    """The model's summary table as text, markdown, csv or json (see `summary_records`)."""
+    from .views.summary import summary_text
 
     graph = model if isinstance(model, Graph) else load_graph(model, expand_nested=expand_nested)
-    return build_deck(graph, path, theme=theme, template=template, direction=direction)
+    return summary_text(graph, format)
+
+
+def summary_records(model: Any, *, expand_nested: bool = False) -> list[dict[str, Any]]:
+    """One record per layer: name, type, output shape, params, connected-to."""
+    from .views.summary import summary_records as records
+
+    graph = model if isinstance(model, Graph) else load_graph(model, expand_nested=expand_nested)
+    return records(graph)
+
+
+def figure(
+    model: Any,
+    path: str | os.PathLike,
+    view: str = "architecture",
+    *,
+    theme: str = "light",
+    direction: str | None = None,
+    width: float | str | None = None,
+    dpi: float = 200,
+    page: int | None = None,
+    expand_nested: bool = False,
+) -> Path:
+    """Write `view` of `model` as a figure (.svg, .pdf or .png, by `path`'s suffix) that looks
+    like the slide; `width` in inches or as '8.5cm' scales it."""
+    from .figures import figure as write_figure
+
+    return write_figure(
+        model,
+        path,
+        view,
+        theme=theme,
+        direction=direction,
+        width=width,
+        dpi=dpi,
+        page=page,
+        expand_nested=expand_nested,
+    )
+
+
+def show(
+    model: Any,
+    view: str = "architecture",
+    *,
+    theme: str = "light",
+    direction: str | None = None,
+    width: float | str | None = None,
+    dpi: float = 100,
+    page: int | None = None,
+    expand_nested: bool = False,
+) -> Any:
+    """`view` of `model` as an object Jupyter shows inline (SVG or PNG); `.save(path)` too."""
+    from .figures import show as show_figure
+
+    return show_figure(
+        model,
+        view,
+        theme=theme,
+        direction=direction,
+        width=width,
+        dpi=dpi,
+        page=page,
+        expand_nested=expand_nested,
+    )

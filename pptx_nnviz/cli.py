@@ -18,6 +18,9 @@ import click
 
 from .errors import InputError, NnvizError
 
+# The view names, spelled out here so `--help` does not import the views' code.
+VIEW_NAMES = ("title", "architecture", "summary", "params", "graph", "layered", "neurons")
+
 MODEL_HELP = (
     "MODEL is a .keras or .h5 file, a Python file (file.py or file.py:NAME, NAME a model or a "
     "function returning one), a module reference package.module:NAME, or "
@@ -44,7 +47,7 @@ def _friendly_errors(command: Callable[..., None]) -> Callable[..., None]:
         except NnvizError as exc:
             if debug:
                 traceback.print_exc()
-            click.echo(f"Error: {exc}", err=True)
+            click.echo(f"Error: {_one_line(str(exc))}", err=True)
             sys.exit(exc.exit_code)
         except KeyboardInterrupt:
             click.echo("Error: interrupted; no file was written", err=True)
@@ -54,7 +57,7 @@ def _friendly_errors(command: Callable[..., None]) -> Callable[..., None]:
                 traceback.print_exc()
             message = str(exc).strip().splitlines()[0] if str(exc).strip() else ""
             click.echo(
-                f"Error: unexpected {type(exc).__name__}: {message} "
+                f"Error: unexpected {type(exc).__name__}: {_one_line(message)} "
                 "(run again with --debug for the traceback)",
                 err=True,
             )
@@ -63,7 +66,38 @@ def _friendly_errors(command: Callable[..., None]) -> Callable[..., None]:
     return wrapper
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+def _one_line(text: str, limit: int = 600) -> str:
+    """`text` on one line (a terminal shows one `Error:` line), cut to `limit` characters."""
+    flat = " ".join(text.split())
+    return flat if len(flat) <= limit else flat[: limit - 1] + "…"
+
+
+class _OneLineErrors(click.Group):
+    """A group whose usage errors (bad option, missing argument) print one `Error:` line too,
+    with where to find help, instead of click's usage block."""
+
+    def main(self, *args: Any, standalone_mode: bool = True, **kwargs: Any) -> Any:
+        if not standalone_mode:
+            return super().main(*args, standalone_mode=False, **kwargs)
+        try:
+            result = super().main(*args, standalone_mode=False, **kwargs)
+        except click.exceptions.NoArgsIsHelpError as exc:  # no command given: show the help
+            exc.show()
+            sys.exit(exc.exit_code)
+        except click.UsageError as exc:
+            where = exc.ctx.command_path if exc.ctx is not None else "pptx-nnviz"
+            click.echo(f"Error: {_one_line(exc.format_message())} (see {where} --help)", err=True)
+            sys.exit(exc.exit_code)
+        except click.ClickException as exc:
+            click.echo(f"Error: {_one_line(exc.format_message())}", err=True)
+            sys.exit(exc.exit_code)
+        except click.Abort:
+            click.echo("Error: aborted; no file was written", err=True)
+            sys.exit(1)
+        sys.exit(result if isinstance(result, int) else 0)
+
+
+@click.group(cls=_OneLineErrors, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(package_name="pptx_nnviz")
 def main() -> None:
     """Turn a Keras model into an editable PowerPoint deck of native shapes."""
@@ -92,9 +126,35 @@ def main() -> None:
     default=None,
     help="Your own .pptx template: its slide size, layouts, theme colours and fonts.",
 )
+@click.option(
+    "--views",
+    default=None,
+    help="Comma-separated views, in order (default: all): " + ", ".join(VIEW_NAMES) + ".",
+)
+@click.option(
+    "--hide",
+    default="",
+    help="Layer categories the layered view leaves out, e.g. dropout,activation.",
+)
+@click.option(
+    "--scale",
+    type=click.Choice(["log", "linear"]),
+    default="log",
+    show_default=True,
+    help="How the layered view sizes blocks from tensor shapes.",
+)
+@click.option("--funnels", is_flag=True, help="Join the layered view's blocks with funnels.")
 @click.option("--expand-nested", is_flag=True, help="Draw nested models' layers in place.")
 @click.option("--input-shape", default=None, help="Build an unbuilt model, e.g. 28,28,1.")
 @click.option("--unsafe", is_flag=True, help="Let Keras run code stored in the model file.")
+@click.option(
+    "--custom-objects",
+    type=click.Path(path_type=Path),
+    default=None,
+    metavar="FILE.py",
+    help="A Python file defining the custom layers a saved model uses (it is imported).",
+)
+@click.option("--pdf", is_flag=True, help="Also write the deck as PDF (needs LibreOffice).")
 @click.option("--debug", is_flag=True, help="Show tracebacks.")
 @_friendly_errors
 def deck(
@@ -103,34 +163,177 @@ def deck(
     direction: str,
     theme: str,
     template: Path | None,
+    views: str | None,
+    hide: str,
+    scale: str,
+    funnels: bool,
     expand_nested: bool,
     input_shape: str | None,
     unsafe: bool,
+    custom_objects: Path | None,
+    pdf: bool = False,
 ) -> None:
     """Write an editable PowerPoint deck of MODEL."""
-    from .deck import build_deck
-    from .keras_loader import load_model, to_graph
+    from .deck import build_deck, check_template
+    from .keras_loader import load_custom_objects, load_model, to_graph
     from .theme import get_theme
+    from .views import ViewOptions, parse_categories, parse_views
 
     get_theme(theme)  # fail fast, before loading a model
+    if template is not None:
+        check_template(template, get_theme(theme))
+    chosen_views = parse_views(views)
+    options = ViewOptions(
+        direction=None if direction.lower() == "auto" else direction.upper(),
+        hide=parse_categories(hide),
+        scale=scale,
+        funnels=funnels,
+    )
     if output is None:
         output = Path(_default_name(model) + ".pptx")
     if output.suffix.lower() != ".pptx":
         raise InputError(f"{output}: the output must end in .pptx")
-    keras_model = load_model(model, unsafe=unsafe, input_shape=_parse_shape(input_shape))
+    objects = load_custom_objects(custom_objects) if custom_objects is not None else None
+    keras_model = load_model(
+        model, unsafe=unsafe, custom_objects=objects, input_shape=_parse_shape(input_shape)
+    )
     graph = to_graph(keras_model, expand_nested=expand_nested)
     for warning in graph.warnings:
         click.echo(f"Warning: {warning}", err=True)
     path = build_deck(
-        graph,
-        output,
-        theme=theme,
-        template=template,
-        direction=None if direction.lower() == "auto" else direction.upper(),
+        graph, output, theme=theme, template=template, views=chosen_views, options=options
     )
     click.echo(f"Wrote {path} ({len(graph.nodes)} layers)")
+    if pdf:
+        from .pdf_export import convert_to_pdf
+
+        click.echo(f"Wrote {convert_to_pdf(path)}")
 
 
 def _default_name(model: str) -> str:
     base = model.split(":")[-1] if ":" in model and not model.endswith(".py") else model
     return Path(base.removeprefix("keras.applications.")).stem or "model"
+
+
+@main.command(epilog=MODEL_HELP)
+@click.argument("model")
+@click.option(
+    "-o",
+    "--output",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=None,
+    help="The .svg, .pdf or .png file to write (default: MODEL's name + _VIEW.pdf).",
+)
+@click.option(
+    "--view",
+    default="architecture",
+    show_default=True,
+    help="Which view to draw, named as in the deck (architecture, summary, params...).",
+)
+@click.option(
+    "--direction",
+    type=click.Choice(["TB", "LR", "auto"], case_sensitive=False),
+    default="auto",
+    show_default=True,
+    help="Flow top-to-bottom or left-to-right; auto picks what fits best.",
+)
+@click.option("--theme", default="light", show_default=True, help="light, dark or print.")
+@click.option("--width", default=None, help="Scale to this width, e.g. 8.5cm or 3.3in.")
+@click.option(
+    "--dpi",
+    type=click.FloatRange(min=1, max=2400),
+    default=200,
+    show_default=True,
+    help="Pixels per inch of a .png.",
+)
+@click.option(
+    "--page",
+    type=click.IntRange(min=1),
+    default=None,
+    help="Only this page of a view that spans several slides (default: all, stacked).",
+)
+@click.option("--expand-nested", is_flag=True, help="Draw nested models' layers in place.")
+@click.option("--input-shape", default=None, help="Build an unbuilt model, e.g. 28,28,1.")
+@click.option("--unsafe", is_flag=True, help="Let Keras run code stored in the model file.")
+@click.option(
+    "--custom-objects",
+    type=click.Path(path_type=Path),
+    default=None,
+    metavar="FILE.py",
+    help="A Python file defining the custom layers a saved model uses (it is imported).",
+)
+@click.option("--debug", is_flag=True, help="Show tracebacks.")
+@_friendly_errors
+def figure(
+    model: str,
+    output: Path | None,
+    view: str,
+    direction: str,
+    theme: str,
+    width: str | None,
+    dpi: float,
+    page: int | None,
+    expand_nested: bool,
+    input_shape: str | None,
+    unsafe: bool,
+    custom_objects: Path | None,
+) -> None:
+    """Write a view of MODEL as a figure for a paper (.svg, .pdf) or a page (.png)."""
+    from .figures import figure as write_figure
+    from .figures import figure_format, parse_width
+    from .keras_loader import load_custom_objects, load_model, to_graph
+    from .theme import get_theme
+
+    view = view.strip().lower()
+    if output is None:
+        output = Path(f"{_default_name(model)}_{view}.pdf")
+    figure_format(output)  # fail fast, before loading a model
+    get_theme(theme)
+    parse_width(width)
+    objects = load_custom_objects(custom_objects) if custom_objects is not None else None
+    keras_model = load_model(
+        model, unsafe=unsafe, custom_objects=objects, input_shape=_parse_shape(input_shape)
+    )
+    graph = to_graph(keras_model, expand_nested=expand_nested)
+    for warning in graph.warnings:
+        click.echo(f"Warning: {warning}", err=True)
+    path = write_figure(
+        graph,
+        output,
+        view,
+        theme=theme,
+        direction=None if direction.lower() == "auto" else direction.upper(),
+        width=width,
+        dpi=dpi,
+        page=page,
+    )
+    click.echo(f"Wrote {path} ({view} view of {len(graph.nodes)} layers)")
+
+
+@main.command(epilog=MODEL_HELP)
+@click.argument("model")
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["text", "markdown", "csv", "json"]),
+    default="text",
+    show_default=True,
+    help="How to print the table.",
+)
+@click.option("--expand-nested", is_flag=True, help="List nested models' layers in place.")
+@click.option("--input-shape", default=None, help="Build an unbuilt model, e.g. 28,28,1.")
+@click.option("--unsafe", is_flag=True, help="Let Keras run code stored in the model file.")
+@click.option("--debug", is_flag=True, help="Show tracebacks.")
+@_friendly_errors
+def summary(
+    model: str, fmt: str, expand_nested: bool, input_shape: str | None, unsafe: bool
+) -> None:
+    """Print MODEL's summary table: layer (type), output shape, params, connected to."""
+    from .keras_loader import load_model, to_graph
+    from .views.summary import summary_text
+
+    keras_model = load_model(model, unsafe=unsafe, input_shape=_parse_shape(input_shape))
+    graph = to_graph(keras_model, expand_nested=expand_nested)
+    for warning in graph.warnings:
+        click.echo(f"Warning: {warning}", err=True)
+    click.echo(summary_text(graph, fmt))

@@ -5,19 +5,24 @@
 
 from __future__ import annotations
 
+import io
 import os
 import tempfile
+import zipfile
 from collections.abc import Sequence
 from importlib import resources
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from .errors import InputError, OutputError
 from .geometry import Rect
 from .ir import Graph
 from .scene import Frame, SlideScene
-from .text import sanitize
+from .text import sanitize, sanitize_graph, shorten, text_width
 from .theme import Theme, get_theme
+
+if TYPE_CHECKING:
+    from .views import ViewOptions
 
 EMU_PER_POINT = 12700
 MARGIN = 24.0  # points between the diagram and the slide's edges
@@ -35,16 +40,61 @@ def open_template(template: str | os.PathLike | None, theme: Theme) -> Any:
 
     path = Path(template) if template is not None else template_path(theme.name)
     if template is not None:
-        if not path.is_file():
-            raise InputError(f"template {path} does not exist")
-        if path.suffix.lower() not in (".pptx", ".potx"):
-            raise InputError(f"template {path} is not a .pptx file")
+        _check_template_file(path)
     try:
-        prs = Presentation(str(path))
+        prs = Presentation(_presentation_source(path))
     except Exception as exc:
-        raise InputError(f"template {path} cannot be read as a PowerPoint file: {exc}") from exc
+        raise _template_error(path, exc) from exc
     _remove_slides(prs)
     return prs
+
+
+_TEMPLATE_HINT = "give a .pptx or .potx saved by PowerPoint, or drop --template"
+_PRESENTATION_TYPE = b"presentationml.presentation.main+xml"
+_TEMPLATE_TYPE = b"presentationml.template.main+xml"
+
+
+def _check_template_file(path: Path) -> None:
+    """Refuse a missing, non-PowerPoint or corrupt template with a message saying what to do."""
+    if path.is_dir():
+        raise InputError(f"template {path} is a directory; {_TEMPLATE_HINT}")
+    if not path.is_file():
+        raise InputError(f"template {path} does not exist; {_TEMPLATE_HINT}")
+    if path.suffix.lower() not in (".pptx", ".potx"):
+        raise InputError(f"template {path} is not a .pptx or .potx file; {_TEMPLATE_HINT}")
+    if not zipfile.is_zipfile(path):
+        raise InputError(
+            f"template {path} is not a PowerPoint file (corrupt, truncated or another "
+            f"format); {_TEMPLATE_HINT}"
+        )
+
+
+def _presentation_source(path: Path) -> str | io.BytesIO:
+    """What python-pptx should open: the path, or for a .potx (a .pptx with another content
+    type, which python-pptx refuses) a copy in memory with the presentation content type."""
+    if path.suffix.lower() != ".potx":
+        return str(path)
+    copy = io.BytesIO()
+    with zipfile.ZipFile(path) as source, zipfile.ZipFile(copy, "w", zipfile.ZIP_DEFLATED) as out:
+        for item in source.infolist():
+            data = source.read(item.filename)
+            if item.filename == "[Content_Types].xml":
+                data = data.replace(_TEMPLATE_TYPE, _PRESENTATION_TYPE)
+            out.writestr(item, data)
+    copy.seek(0)
+    return copy
+
+
+def _template_error(path: Path, exc: Exception) -> InputError:
+    text = str(exc)
+    kinds = {"wordprocessingml": "a Word document", "spreadsheetml": "an Excel workbook"}
+    for marker, kind in kinds.items():
+        if marker in text:
+            return InputError(f"template {path} is {kind}, not a PowerPoint file; {_TEMPLATE_HINT}")
+    detail = " ".join(text.split())[:200] or type(exc).__name__
+    return InputError(
+        f"template {path} cannot be read as a PowerPoint file ({detail}); {_TEMPLATE_HINT}"
+    )
 
 
 def _remove_slides(prs: Any) -> None:
@@ -55,6 +105,15 @@ def _remove_slides(prs: Any) -> None:
         id_list.remove(sld_id)
 
 
+def _cover_layout(prs: Any) -> Any | None:
+    """The template's title-slide layout (a centred title and a subtitle), if it has one."""
+    for layout in prs.slide_layouts:
+        types = {ph.placeholder_format.type for ph in layout.placeholders}
+        if layout.name == "Title Slide" or {3, 4} <= types:  # CENTER_TITLE, SUBTITLE
+            return layout
+    return None
+
+
 def _title_layout(prs: Any) -> Any:
     by_name = {layout.name: layout for layout in prs.slide_layouts}
     for name in TITLE_LAYOUTS:
@@ -63,7 +122,15 @@ def _title_layout(prs: Any) -> Any:
     for layout in prs.slide_layouts:
         if any(ph.placeholder_format.type == 1 for ph in layout.placeholders):  # TITLE
             return layout
-    raise InputError("the template has no slide layout with a title placeholder")
+    raise InputError(
+        "the template has no slide layout with a title placeholder; add a 'Title Only' layout "
+        "in PowerPoint's Slide Master view, or drop --template"
+    )
+
+
+def check_template(template: str | os.PathLike, theme: Theme) -> None:
+    """Fail fast (before a slow model load) on a template that cannot be used."""
+    _title_layout(open_template(template, theme))
 
 
 def _frame(prs: Any, layout: Any) -> Frame:
@@ -77,6 +144,12 @@ def _frame(prs: Any, layout: Any) -> Frame:
     return Frame(width, height, content)
 
 
+def default_frame(theme: Theme) -> Frame:
+    """The Frame of our built-in template for `theme` (figures lay out as the deck does)."""
+    prs = open_template(None, theme)
+    return _frame(prs, _title_layout(prs))
+
+
 def build_deck(
     graph: Graph,
     output: str | os.PathLike,
@@ -85,18 +158,21 @@ def build_deck(
     template: str | os.PathLike | None = None,
     direction: str | None = None,
     views: Sequence[str] | None = None,
+    options: ViewOptions | None = None,
 ) -> Path:
     """Write the deck for `graph` to `output`; the file is replaced only once complete."""
     from .views import VIEWS, ViewOptions, build_view
 
     chosen = get_theme(theme)
+    graph = sanitize_graph(graph)  # a graph built by hand may hold any string
     prs = open_template(template, chosen)
     layout = _title_layout(prs)
     frame = _frame(prs, layout)
-    options = ViewOptions(direction=direction)
+    options = options or ViewOptions(direction=direction)
+    cover = _cover_layout(prs)
     for view in views or VIEWS:
         for scene in build_view(view, graph, frame, chosen, options):
-            _add_slide(prs, layout, scene)
+            _add_slide(prs, cover if scene.kind == "title" and cover else layout, scene)
     _set_properties(prs, graph)
     return save_atomically(prs, Path(output))
 
@@ -106,11 +182,39 @@ def _add_slide(prs: Any, layout: Any, scene: SlideScene) -> Any:
 
     slide = prs.slides.add_slide(layout)
     if slide.shapes.title is not None:
-        slide.shapes.title.text_frame.text = sanitize(scene.title)
+        slide.shapes.title.text_frame.text = _fit_title(sanitize(scene.title), slide, prs)
+    if scene.subtitle:
+        subtitle = next((ph for ph in slide.placeholders if ph.placeholder_format.type == 4), None)
+        if subtitle is not None:
+            subtitle.text_frame.text = sanitize_notes(scene.subtitle)
     draw_scene(slide, scene)
     if scene.notes:
         slide.notes_slide.notes_text_frame.text = sanitize_notes(scene.notes)
     return slide
+
+
+def _fit_title(text: str, slide: Any, prs: Any) -> str:
+    """`text` cut with an ellipsis to one line of the slide's title placeholder (a long model
+    name); the part after the last ': ' (the view, a page number) is kept."""
+    title = slide.shapes.title
+    width = (title.width or prs.slide_width) / EMU_PER_POINT - 14.4  # default insets
+    size = _title_font_size(prs)
+    budget = 0.9 * width  # room for a theme font a little wider than Calibri
+    if text_width(text, size) <= budget:
+        return text
+    head, sep, tail = text.rpartition(": ")
+    if not sep or text_width(sep + tail, size) > budget / 2:
+        return shorten(text, budget, size)
+    return shorten(head, budget - text_width(sep + tail, size), size) + sep + tail
+
+
+def _title_font_size(prs: Any) -> float:
+    """The master's title font size in points (PowerPoint's default 44 when unset)."""
+    from pptx.oxml.ns import qn
+
+    style = prs.slide_master.element.find(f".//{qn('p:titleStyle')}/{qn('a:lvl1pPr')}")
+    rpr = style.find(qn("a:defRPr")) if style is not None else None
+    return int(rpr.get("sz")) / 100 if rpr is not None and rpr.get("sz") else 44.0
 
 
 def sanitize_notes(text: str) -> str:
@@ -119,7 +223,7 @@ def sanitize_notes(text: str) -> str:
 
 def _set_properties(prs: Any, graph: Graph) -> None:
     props = prs.core_properties
-    props.title = sanitize(f"{graph.name}: architecture")[:250]
+    props.title = sanitize(f"{graph.name}: architecture")[:250]  # lxml refuses bad characters
     props.subject = "Neural network architecture"
     props.author = "pptx_nnviz"
     props.keywords = "neural network; keras; pptx_nnviz"
@@ -129,19 +233,29 @@ def save_atomically(prs: Any, output: Path) -> Path:
     """Save to a temporary file next to `output`, then rename over it."""
     output = output.expanduser()
     folder = output.parent if str(output.parent) else Path(".")
+    if folder.exists() and not folder.is_dir():
+        raise OutputError(f"cannot write {output}: {folder} is a file, not a folder")
     if not folder.is_dir():
-        raise OutputError(f"cannot write {output}: folder {folder} does not exist")
+        raise OutputError(
+            f"cannot write {output}: folder {folder} does not exist; create it or choose another -o"
+        )
     if output.is_dir():
-        raise OutputError(f"cannot write {output}: it is a directory")
+        raise OutputError(f"cannot write {output}: it is a directory; give a file name")
+    if output.exists() and not os.access(output, os.W_OK):
+        raise OutputError(f"cannot replace {output}: it is read-only; choose another -o")
+    mode = output.stat().st_mode & 0o7777 if output.exists() else _default_mode()
     try:
         handle, temp_name = tempfile.mkstemp(prefix=f".{output.name}.", suffix=".tmp", dir=folder)
     except OSError as exc:
-        raise OutputError(f"cannot write in {folder}: {exc.strerror}") from exc
+        raise OutputError(
+            f"cannot write in {folder}: {exc.strerror}; choose another -o folder"
+        ) from exc
     temp = Path(temp_name)
     try:
         with os.fdopen(handle, "wb") as stream:
             prs.save(stream)
-        os.replace(temp, output)
+        os.chmod(temp, mode)  # mkstemp makes 0600: give the deck normal (or the old) permissions
+        _replace(temp, output)
     except OSError as exc:
         temp.unlink(missing_ok=True)
         raise OutputError(f"cannot write {output}: {exc.strerror or exc}") from exc
@@ -149,3 +263,22 @@ def save_atomically(prs: Any, output: Path) -> Path:
         temp.unlink(missing_ok=True)
         raise
     return output
+
+
+def _replace(temp: Path, output: Path) -> None:
+    """Rename the finished deck over `output`. A file held open by PowerPoint (Windows) or
+    protected by the system refuses the rename: the old file stays as it was."""
+    try:
+        os.replace(temp, output)
+    except PermissionError as exc:
+        raise OutputError(
+            f"cannot replace {output}: {exc.strerror or 'permission denied'} (is it open in "
+            "PowerPoint or locked? close it, or choose another -o)"
+        ) from exc
+
+
+def _default_mode() -> int:
+    """0o666 less the process umask: what a plain `open(path, "w")` would give."""
+    umask = os.umask(0)
+    os.umask(umask)
+    return 0o666 & ~umask

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 
 Point = tuple[float, float]
@@ -74,6 +75,29 @@ class Rect:
             and y0 < self.bottom - margin
             and y1 > self.y + margin
         )
+
+
+def connection_site(preset: str, rect: Rect, index: int, depth: float = 0.25) -> Point:
+    """Where connection site `index` of an OOXML preset shape lies (rect, roundRect, ellipse,
+    cube with `depth` as a fraction of the shorter side), as PowerPoint computes it."""
+    if preset in ("rect", "roundRect"):
+        return rect.site(index)
+    if preset == "ellipse":  # 8 sites counter-clockwise from the top
+        angle = math.radians(90 + 45 * index)
+        return rect.cx + rect.w / 2 * math.cos(angle), rect.cy - rect.h / 2 * math.sin(angle)
+    if preset == "cube":
+        d = min(rect.w, rect.h) * depth
+        x, y, r, b = rect.x, rect.y, rect.right, rect.bottom
+        front_right = r - d
+        return [
+            ((x + d + r) / 2, y),  # 0: top face, back edge
+            ((x + front_right) / 2, y + d),  # 1: front face, top edge
+            (x, (y + d + b) / 2),  # 2: front face, left edge
+            ((x + front_right) / 2, b),  # 3: front face, bottom edge
+            (front_right, (y + d + b) / 2),  # 4: front face, right edge
+            (r, (y + b - d) / 2),  # 5: right side face, middle
+        ][index]
+    raise ValueError(f"no connection sites known for preset {preset!r}")
 
 
 def bounding_rect(rects: list[Rect]) -> Rect:

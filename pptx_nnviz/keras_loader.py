@@ -14,6 +14,7 @@ import math
 import os
 import re
 import sys
+import zipfile
 from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
@@ -81,7 +82,8 @@ def _build(model: Any, input_shape: tuple[int | None, ...]) -> None:
         model(sample)
     except Exception as exc:  # Keras raises many types here
         raise InputError(
-            f"could not build the model with input shape {input_shape}: {exc}"
+            f"could not build the model with input shape {input_shape}: {_brief(exc)}; "
+            "check --input-shape (one sample's shape, without the batch axis)"
         ) from exc
 
 
@@ -123,62 +125,169 @@ def _load_application(name: str) -> Any:
     try:
         return builder(weights=None)
     except Exception as exc:
-        raise InputError(f"keras.applications.{name}(weights=None) failed: {exc}") from exc
+        raise InputError(f"keras.applications.{name}(weights=None) failed: {_brief(exc)}") from exc
 
 
 def _load_saved(path: Path, *, unsafe: bool, custom_objects: dict | None) -> Any:
     if not path.exists():
-        raise InputError(f"{path} does not exist")
+        raise InputError(f"{path} does not exist; check the path")
     if path.is_dir():
         raise InputError(f"{path} is a directory, not a saved model file")
     if path.stat().st_size == 0:
-        raise InputError(f"{path} is empty")
+        raise InputError(f"{path} is empty; save the model again with model.save(...)")
+    _check_saved_file(path)
     keras = _keras()
     try:
         return keras.saving.load_model(
             path, compile=False, safe_mode=not unsafe, custom_objects=custom_objects
         )
     except Exception as exc:
-        text = str(exc)
-        if "safe_mode" in text or "Lambda" in text or "lambda" in text:
+        raise _saved_model_error(path, exc) from exc
+
+
+def _check_saved_file(path: Path) -> None:
+    """Refuse a .keras file that is not a zip holding a model config before Keras sees it
+    (Keras reports a corrupt or truncated archive as "File not found")."""
+    if path.suffix.lower() != ".keras":
+        return
+    if not zipfile.is_zipfile(path):
+        raise InputError(
+            f"{path} is not a .keras archive (corrupt, truncated or another format); "
+            "save the model again with model.save('model.keras')"
+        )
+    with zipfile.ZipFile(path) as archive:
+        if "config.json" not in archive.namelist():
             raise InputError(
-                f"{path} holds code (a Lambda layer) that safe mode refuses to run; "
-                "if you trust the file, add --unsafe"
-            ) from exc
-        if "Unknown" in text or "custom" in text.lower():
-            raise InputError(
-                f"{path} uses custom objects Keras does not know; register them with "
-                "--custom-objects file.py (or --unsafe if the file holds code you trust)"
-            ) from exc
-        first_line = text.strip().splitlines()[0] if text.strip() else type(exc).__name__
-        raise InputError(f"{path} could not be loaded as a Keras model: {first_line}") from exc
+                f"{path} is a zip archive but not a saved Keras model (no config.json); "
+                "save the model again with model.save('model.keras')"
+            )
+
+
+_UNKNOWN_OBJECT = re.compile(
+    r"Could not locate (?:class|function) '([^']+)'|Unknown [a-z ]+: '([^']+)'"
+)
+
+
+def _saved_model_error(path: Path, exc: Exception) -> InputError:
+    """One line saying why Keras refused the file and what to do about it."""
+    text = str(exc)
+    unknown = _UNKNOWN_OBJECT.search(text)
+    if unknown:
+        name = unknown.group(1) or unknown.group(2)
+        return InputError(
+            f"{path} uses custom object {name!r} that Keras does not know; pass "
+            "--custom-objects file.py, a Python file defining it (a keras.layers.Layer "
+            "subclass or a @keras.saving.register_keras_serializable function), and --unsafe "
+            "too if the file also holds Lambda code you trust"
+        )
+    if "safe_mode" in text:  # a Lambda layer (or other stored code) refused by safe mode
+        return InputError(
+            f"{path} holds Python code (a Lambda layer) that Keras's safe mode refuses to "
+            "run; if you trust the file add --unsafe (and --custom-objects file.py for the "
+            "custom layer classes it uses)"
+        )
+    lines = text.strip().splitlines()
+    detail = lines[0] if lines else type(exc).__name__
+    return InputError(
+        f"{path} could not be loaded as a Keras model ({detail}); it may be corrupt, "
+        "truncated or from an incompatible Keras version: save the model again"
+    )
 
 
 def _load_python_file(path: Path, name: str | None) -> Any:
-    if not path.exists():
-        raise InputError(f"{path} does not exist")
+    module = _run_python_file(path)
+    return _model_from_module(module, name, label=str(path), defined_in=module.__name__)
+
+
+def _run_python_file(path: Path, what: str = "") -> Any:
+    """Import the Python file `path` (the user asked for it) as a fresh, unnamed module."""
+    if not path.is_file():
+        state = "is a directory" if path.is_dir() else "does not exist"
+        raise InputError(f"{what}{path} {state}; give a Python file")
     module_name = f"_pptx_nnviz_user_{abs(hash(str(path.resolve())))}"
     spec = importlib.util.spec_from_file_location(module_name, path)
     if spec is None or spec.loader is None:
-        raise InputError(f"{path} cannot be imported as Python")
+        raise InputError(f"{what}{path} cannot be imported as Python; give a .py file")
     module = importlib.util.module_from_spec(spec)
     sys.modules[module_name] = module
     try:
         spec.loader.exec_module(module)
     except SyntaxError as exc:
-        raise InputError(f"{path}:{exc.lineno}: syntax error: {exc.msg}") from exc
+        raise InputError(
+            f"{what}{path}:{exc.lineno}: syntax error: {exc.msg}; fix the file"
+        ) from exc
+    except SystemExit as exc:
+        raise InputError(
+            f"{what}{path} exited (SystemExit {exc.code}) when imported; move script code "
+            "under `if __name__ == '__main__':`"
+        ) from exc
     except Exception as exc:
-        raise InputError(f"{path} raised {type(exc).__name__} when run: {exc}") from exc
+        raise InputError(
+            f"{what}{path} raised {type(exc).__name__} when imported: {_brief(exc)}; fix the "
+            "file (--debug shows the traceback)"
+        ) from exc
     finally:
         sys.modules.pop(module_name, None)
-    return _model_from_module(module, name, label=str(path), defined_in=module_name)
+    return module
+
+
+def _brief(exc: BaseException, limit: int = 200) -> str:
+    """The first line of an exception's message, cut to `limit` characters."""
+    lines = str(exc).strip().splitlines()
+    text = lines[0].strip() if lines else type(exc).__name__
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def load_custom_objects(path: str | os.PathLike) -> dict[str, Any]:
+    """Import the Python file `path` and collect what Keras needs to rebuild custom objects:
+    its `keras.layers.Layer` subclasses, its `@register_keras_serializable` classes and
+    functions (each under its class name and its registered name) and an optional dict
+    named CUSTOM_OBJECTS."""
+    keras = _keras()
+    path = Path(path)
+    what = "--custom-objects "
+    if path.suffix.lower() != ".py":
+        raise InputError(f"{what}{path}: expected a .py file defining the custom layers")
+    module = _run_python_file(path, what)
+    found: dict[str, Any] = {}
+    for attr, value in vars(module).items():
+        if attr.startswith("_"):
+            continue
+        registered = keras.saving.get_registered_name(value) if callable(value) else ""
+        is_layer = (
+            inspect.isclass(value)
+            and issubclass(value, keras.layers.Layer)
+            and not value.__module__.startswith("keras")
+        )
+        if is_layer or ">" in registered:
+            found[value.__name__] = value
+            found[registered] = value
+    extra = getattr(module, "CUSTOM_OBJECTS", None)
+    if extra is not None:
+        if not isinstance(extra, dict) or not all(isinstance(k, str) for k in extra):
+            raise InputError(f"{what}{path}: CUSTOM_OBJECTS must be a dict of name -> object")
+        found.update(extra)
+    if not found:
+        raise InputError(
+            f"{what}{path} defines no keras.layers.Layer subclass, registered object or "
+            "CUSTOM_OBJECTS dict; define the custom layers the model uses there"
+        )
+    return found
 
 
 def _load_python_module(module_path: str, name: str) -> Any:
     try:
         module = importlib.import_module(module_path)
+    except SystemExit as exc:
+        raise InputError(
+            f"importing {module_path} exited (SystemExit {exc.code}); move script code "
+            "under `if __name__ == '__main__':`"
+        ) from exc
     except Exception as exc:
-        raise InputError(f"cannot import {module_path}: {type(exc).__name__}: {exc}") from exc
+        raise InputError(
+            f"cannot import {module_path}: {type(exc).__name__}: {_brief(exc)}; check the name "
+            "and that its package is installed or on PYTHONPATH"
+        ) from exc
     return _model_from_module(module, name, label=module_path, defined_in=module.__name__)
 
 
@@ -194,20 +303,35 @@ def _model_from_module(module: Any, name: str | None, *, label: str, defined_in:
             )
         name = candidates[0]
     if not hasattr(module, name):
-        raise InputError(f"{label} has no name {name!r}")
+        found = ", ".join(_model_candidates(module, defined_in)) or "none"
+        raise InputError(f"{label} has no name {name!r}; models and model builders there: {found}")
     obj = getattr(module, name)
     if isinstance(obj, keras.Model):
         return obj
     if not callable(obj):
-        raise InputError(f"{label}:{name} is a {type(obj).__name__}, not a Keras model")
+        raise InputError(
+            f"{label}:{name} is a {type(obj).__name__}, not a Keras model; name a keras.Model "
+            "or a function returning one"
+        )
+    if inspect.isfunction(obj) and not _takes_no_arguments(obj):
+        raise InputError(
+            f"{label}:{name}() needs arguments; name a function that builds the model without "
+            "any (wrap it in one)"
+        )
     try:
         result = obj()
-    except TypeError as exc:
-        raise InputError(f"{label}:{name}() cannot be called without arguments: {exc}") from exc
+    except SystemExit as exc:
+        raise InputError(f"{label}:{name}() exited (SystemExit {exc.code})") from exc
     except Exception as exc:
-        raise InputError(f"{label}:{name}() raised {type(exc).__name__}: {exc}") from exc
+        raise InputError(
+            f"{label}:{name}() raised {type(exc).__name__}: {_brief(exc)} "
+            "(--debug shows the traceback)"
+        ) from exc
     if not isinstance(result, keras.Model):
-        raise InputError(f"{label}:{name}() returned a {type(result).__name__}, not a Keras model")
+        raise InputError(
+            f"{label}:{name}() returned a {type(result).__name__}, not a Keras model; make it "
+            "return the keras.Model"
+        )
     return result
 
 
@@ -289,6 +413,7 @@ class _Walker:
         self.warnings: list[str] = []
         self._edge_keys: set[tuple[str, str]] = set()
         self._first_call: dict[int, str] = {}  # id(layer) -> node id of its first call
+        self._taken: set[str] = set()  # node ids (and nested prefixes) given out so far
 
     def walk(
         self,
@@ -311,7 +436,7 @@ class _Walker:
             node_index = op._inbound_nodes.index(knode)
             call = calls.get(id(op), 0)
             calls[id(op)] = call + 1
-            node_id = prefix + sanitize(op.name) + (f":{call}" if call else "")
+            node_id = self._unique_id(prefix + sanitize(op.name) + (f":{call}" if call else ""))
             if _is_input_layer(op):
                 if bound_inputs is not None:
                     position = model_inputs.index(id(knode.output_tensors[0]))
@@ -361,6 +486,15 @@ class _Walker:
         if (source, target) not in self._edge_keys:
             self._edge_keys.add((source, target))
             self.edges.append(Edge(source, target, shape))
+
+    def _unique_id(self, candidate: str) -> str:
+        """`candidate`, or with a `~k` suffix if another layer call has it already (two names
+        can become equal once sanitised, and a name can look like a call suffix `name:1`)."""
+        node_id, k = candidate, 2
+        while node_id in self._taken:
+            node_id, k = f"{candidate}~{k}", k + 1
+        self._taken.add(node_id)
+        return node_id
 
     def _node_for_call(self, op: Any, knode: Any, node_id: str, parent: str | None) -> Node:
         first = self._first_call.setdefault(id(op), node_id)

@@ -10,12 +10,13 @@ from __future__ import annotations
 from dataclasses import dataclass
 from xml.sax.saxutils import escape, quoteattr
 
+from pptx.enum.dml import MSO_THEME_COLOR
 from pptx.oxml import parse_xml
-from pptx.oxml.ns import nsdecls
+from pptx.oxml.ns import nsdecls, qn
 from pptx.slide import Slide
 
 from .geometry import Point
-from .scene import Box, Connector, Paragraph, SlideScene
+from .scene import BarChart, Box, Connector, Group, Paragraph, SlideScene, Table
 from .text import sanitize
 from .theme import ColorRef
 
@@ -24,6 +25,7 @@ _MIN_EXTENT = 127  # EMU: a connector frame never collapses to zero width or hei
 _NS = nsdecls("a", "p")
 _BOLD = ' b="1"'
 _ITALIC = ' i="1"'
+_THEME_COLORS = {f"accent{i}": getattr(MSO_THEME_COLOR, f"ACCENT_{i}") for i in range(1, 7)}
 
 
 def emu(points: float) -> int:
@@ -48,11 +50,12 @@ def _fill_xml(ref: ColorRef | None) -> str:
     return "<a:noFill/>" if ref is None else f"<a:solidFill>{color_xml(ref)}</a:solidFill>"
 
 
-def _line_xml(ref: ColorRef | None, width: float, dashed: bool, arrow: bool = False) -> str:
+def _line_xml(ref: ColorRef | None, width: float, dashed: bool, arrow: str | None = None) -> str:
+    """`a:ln`; `arrow` is the size of a triangle arrowhead at the end ("sm", "med", "lg")."""
     if ref is None:
         return "<a:ln><a:noFill/></a:ln>"
     dash = '<a:prstDash val="dash"/>' if dashed else ""
-    tail = '<a:tailEnd type="triangle" w="med" len="med"/>' if arrow else ""
+    tail = f'<a:tailEnd type="triangle" w="{arrow}" len="{arrow}"/>' if arrow else ""
     return f'<a:ln w="{emu(width)}">{_fill_xml(ref)}{dash}{tail}</a:ln>'
 
 
@@ -85,18 +88,35 @@ def _text_body_xml(box: Box) -> str:
 # --------------------------------------------------------------------------- shapes
 
 
-def box_xml(box: Box, shape_id: int) -> str:
-    r = box.rect
+def _geometry_xml(box: Box) -> str:
+    if box.geometry == "custom":
+        w, h = emu(box.rect.w), emu(box.rect.h)
+        first, *rest = [(emu(x), emu(y)) for x, y in box.points]
+        path = f'<a:moveTo><a:pt x="{first[0]}" y="{first[1]}"/></a:moveTo>' + "".join(
+            f'<a:lnTo><a:pt x="{x}" y="{y}"/></a:lnTo>' for x, y in rest
+        )
+        return (
+            '<a:custGeom><a:avLst/><a:gdLst/><a:ahLst/><a:cxnLst/><a:rect l="0" t="0" r="r" '
+            f'b="b"/><a:pathLst><a:path w="{w}" h="{h}">{path}<a:close/></a:path></a:pathLst>'
+            "</a:custGeom>"
+        )
     adjust = ""
     if box.geometry == "roundRect":
         adjust = f'<a:gd name="adj" fmla="val {round(box.rounding * 100000)}"/>'
+    elif box.geometry == "cube":
+        adjust = f'<a:gd name="adj" fmla="val {round(box.depth * 100000)}"/>'
+    return f'<a:prstGeom prst="{box.geometry}"><a:avLst>{adjust}</a:avLst></a:prstGeom>'
+
+
+def box_xml(box: Box, shape_id: int) -> str:
+    r = box.rect
     return (
         f"<p:sp {_NS}><p:nvSpPr>"
         f'<p:cNvPr id="{shape_id}" name={quoteattr(shape_name(box.id))}'
         f" descr={quoteattr(sanitize(box.alt_text))}/>"
         "<p:cNvSpPr/><p:nvPr/></p:nvSpPr><p:spPr>"
         f'<a:xfrm><a:off x="{emu(r.x)}" y="{emu(r.y)}"/><a:ext cx="{emu(r.w)}" cy="{emu(r.h)}"/>'
-        f'</a:xfrm><a:prstGeom prst="{box.geometry}"><a:avLst>{adjust}</a:avLst></a:prstGeom>'
+        f"</a:xfrm>{_geometry_xml(box)}"
         f"{_fill_xml(box.fill)}{_line_xml(box.line, box.line_width, box.dashed)}"
         f"</p:spPr>{_text_body_xml(box)}</p:sp>"
     )
@@ -179,6 +199,7 @@ def connector_geometry(points: tuple[Point, ...]) -> ConnectorGeometry:
 
 def connector_xml(connector: Connector, shape_id: int, source_id: int, target_id: int) -> str:
     g = connector_geometry(connector.points)
+    arrow = connector.arrow_size if connector.arrow else None
     attrs = (
         (f' rot="{g.rot}"' if g.rot else "")
         + (' flipH="1"' if g.flip_h else "")
@@ -196,19 +217,25 @@ def connector_xml(connector: Connector, shape_id: int, source_id: int, target_id
         f"</p:nvCxnSpPr><p:spPr><a:xfrm{attrs}>"
         f'<a:off x="{g.x}" y="{g.y}"/><a:ext cx="{g.cx}" cy="{g.cy}"/></a:xfrm>'
         f'<a:prstGeom prst="{g.preset}"><a:avLst>{adjusts}</a:avLst></a:prstGeom>'
-        f"{_line_xml(connector.color, connector.width, False, arrow=connector.arrow)}"
+        f"{_line_xml(connector.color, connector.width, False, arrow)}"
         "</p:spPr></p:cxnSp>"
     )
 
 
 def draw_scene(slide: Slide, scene: SlideScene) -> dict[str, int]:
     """Append the scene's shapes to the slide; return scene id -> shape id."""
+    for table in scene.tables:
+        draw_table(slide, table)
+    for chart in scene.charts:
+        draw_chart(slide, chart)
     tree = slide.shapes._spTree
     next_id = max((int(i) for i in tree.xpath("//p:cNvPr/@id")), default=1) + 1
     ids: dict[str, int] = {}
+    elements = {}
     for box in scene.boxes:
         ids[box.id] = next_id
-        tree.append(parse_xml(box_xml(box, next_id)))
+        elements[box.id] = parse_xml(box_xml(box, next_id))
+        tree.append(elements[box.id])
         next_id += 1
     for connector in scene.connectors:
         tree.append(
@@ -217,4 +244,100 @@ def draw_scene(slide: Slide, scene: SlideScene) -> dict[str, int]:
             )
         )
         next_id += 1
+    for group in scene.groups:
+        members = [elements[m] for m in group.members]
+        _group(members, group, next_id)
+        ids[group.id] = next_id
+        next_id += 1
     return ids
+
+
+def _group(members: list, group: Group, shape_id: int) -> None:
+    """Move the member shapes into a new group shape standing where the first one stood."""
+    boxes = [m.find(qn("p:spPr")).find(qn("a:xfrm")) for m in members]
+    x0 = min(int(b.find(qn("a:off")).get("x")) for b in boxes)
+    y0 = min(int(b.find(qn("a:off")).get("y")) for b in boxes)
+    x1 = max(int(b.find(qn("a:off")).get("x")) + int(b.find(qn("a:ext")).get("cx")) for b in boxes)
+    y1 = max(int(b.find(qn("a:off")).get("y")) + int(b.find(qn("a:ext")).get("cy")) for b in boxes)
+    frame = f'<a:off x="{x0}" y="{y0}"/><a:ext cx="{x1 - x0}" cy="{y1 - y0}"/>'
+    element = parse_xml(
+        f'<p:grpSp {_NS}><p:nvGrpSpPr><p:cNvPr id="{shape_id}" '
+        f"name={quoteattr(shape_name(group.id))} descr={quoteattr(sanitize(group.alt_text))}/>"
+        "<p:cNvGrpSpPr/><p:nvPr/></p:nvGrpSpPr><p:grpSpPr><a:xfrm>"
+        f'{frame}<a:chOff x="{x0}" y="{y0}"/><a:chExt cx="{x1 - x0}" cy="{y1 - y0}"/>'
+        "</a:xfrm></p:grpSpPr></p:grpSp>"
+    )
+    members[0].addprevious(element)
+    for member in members:
+        element.append(member)
+
+
+def draw_table(slide: Slide, table: Table) -> None:
+    """A native table; cell text and column widths come from the scene."""
+    from pptx.enum.text import PP_ALIGN
+    from pptx.util import Emu, Pt
+
+    rows, cols = len(table.rows) + 1, len(table.header)
+    r = table.rect
+    frame = slide.shapes.add_table(
+        rows, cols, Emu(emu(r.x)), Emu(emu(r.y)), Emu(emu(r.w)), Emu(emu(r.h))
+    )
+    frame.name = shape_name(table.id)
+    frame._element.nvGraphicFramePr.cNvPr.set("descr", sanitize(table.alt_text))
+    grid = frame.table
+    for i, width in enumerate(table.column_widths):
+        grid.columns[i].width = Emu(emu(width))
+    aligns = {"l": PP_ALIGN.LEFT, "r": PP_ALIGN.RIGHT, "ctr": PP_ALIGN.CENTER}
+    for row_index, cells in enumerate([table.header, *table.rows]):
+        grid.rows[row_index].height = Emu(emu(table.row_height))
+        bold = row_index == 0 or (row_index - 1) in table.bold_rows
+        for col, text in enumerate(cells):
+            cell = grid.cell(row_index, col)
+            cell.margin_left = cell.margin_right = Emu(emu(5))
+            cell.margin_top = cell.margin_bottom = Emu(emu(2.5))
+            paragraph = cell.text_frame.paragraphs[0]
+            paragraph.alignment = aligns[table.align[col] if table.align else "l"]
+            paragraph.font.size = Pt(table.font_size)  # also sizes empty cells' line
+            run = paragraph.add_run()
+            run.text = sanitize(text)
+            run.font.size = Pt(table.font_size)
+            run.font.bold = bold
+
+
+def draw_chart(slide: Slide, chart: BarChart) -> None:
+    """A native stacked bar chart whose data is embedded (Edit Data works)."""
+    from pptx.chart.data import CategoryChartData
+    from pptx.enum.chart import XL_CHART_TYPE, XL_LEGEND_POSITION
+    from pptx.util import Emu, Pt
+
+    data = CategoryChartData(number_format="#,##0")
+    data.categories = [sanitize(c) for c in chart.categories]
+    for name, values, _ in chart.series:
+        data.add_series(sanitize(name), values)
+    kind = XL_CHART_TYPE.BAR_STACKED if chart.horizontal else XL_CHART_TYPE.COLUMN_STACKED
+    r = chart.rect
+    frame = slide.shapes.add_chart(
+        kind, Emu(emu(r.x)), Emu(emu(r.y)), Emu(emu(r.w)), Emu(emu(r.h)), data
+    )
+    frame.name = shape_name(chart.id)
+    frame._element.nvGraphicFramePr.cNvPr.set("descr", sanitize(chart.alt_text))
+    plot = frame.chart
+    # python-pptx writes negative axis ids; the schema wants unsigned ones.
+    for axis_id in plot._chartSpace.xpath(".//c:axId | .//c:crossAx"):
+        axis_id.set("val", str(abs(int(axis_id.get("val")))))
+    plot.font.size = Pt(chart.font_size)
+    plot.has_legend = True
+    plot.legend.position = XL_LEGEND_POSITION.BOTTOM
+    plot.legend.include_in_layout = False
+    if chart.horizontal:
+        plot.category_axis.reverse_order = True  # first layer on top, as in the model
+    plot.value_axis.has_major_gridlines = True
+    plot.value_axis.tick_labels.number_format = "#,##0"
+    plot.value_axis.tick_labels.number_format_is_linked = False
+    if chart.value_axis_title:
+        plot.value_axis.has_title = True
+        plot.value_axis.axis_title.text_frame.text = sanitize(chart.value_axis_title)
+    plot.plots[0].gap_width = 40 if len(chart.categories) > 8 else 100
+    for series, (_, _, color) in zip(plot.series, chart.series):
+        series.format.fill.solid()
+        series.format.fill.fore_color.theme_color = _THEME_COLORS[color.slot]

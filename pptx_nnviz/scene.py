@@ -42,7 +42,7 @@ class Box:
     id: str
     rect: Rect
     paragraphs: tuple[Paragraph, ...] = ()
-    geometry: str = "roundRect"  # an OOXML preset: roundRect, rect, ellipse, cube...
+    geometry: str = "roundRect"  # an OOXML preset (roundRect, rect, ellipse, cube) or "custom"
     fill: ColorRef | None = None
     line: ColorRef | None = None
     line_width: float = 1.0
@@ -52,6 +52,9 @@ class Box:
     pad_x: float = PAD_X
     pad_y: float = PAD_Y
     rounding: float = 0.18  # roundRect corner radius as a fraction of the shorter side
+    depth: float = 0.25  # cube depth as a fraction of the shorter side
+    link: str | None = None  # title of the slide a click on this box jumps to
+    points: tuple[Point, ...] = ()  # "custom" geometry: a closed polygon, relative to rect
 
 
 @dataclass(frozen=True)
@@ -65,6 +68,47 @@ class Connector:
     color: ColorRef = CONNECTOR
     width: float = 1.0
     arrow: bool = True
+    arrow_size: str = "med"  # "sm" | "med" | "lg"
+
+
+@dataclass(frozen=True)
+class Table:
+    """A native table: a header row, body rows, column widths in points."""
+
+    id: str
+    rect: Rect
+    header: tuple[str, ...]
+    rows: tuple[tuple[str, ...], ...]
+    column_widths: tuple[float, ...]
+    font_size: float = 10.0
+    row_height: float = 16.0
+    align: tuple[str, ...] = ()  # per column: "l" | "r" | "ctr"
+    bold_rows: tuple[int, ...] = ()  # body rows drawn bold (totals)
+    alt_text: str = ""
+
+
+@dataclass(frozen=True)
+class BarChart:
+    """A native bar chart (its data editable in PowerPoint); series are stacked."""
+
+    id: str
+    rect: Rect
+    categories: tuple[str, ...]
+    series: tuple[tuple[str, tuple[float, ...], ColorRef], ...]
+    title: str = ""
+    value_axis_title: str = ""
+    font_size: float = 10.0
+    horizontal: bool = True
+    alt_text: str = ""
+
+
+@dataclass(frozen=True)
+class Group:
+    """Shapes that move together in PowerPoint (e.g. a cube and its caption)."""
+
+    id: str
+    members: tuple[str, ...]
+    alt_text: str = ""
 
 
 @dataclass(frozen=True)
@@ -72,10 +116,14 @@ class SlideScene:
     """One slide: a title, shapes drawn in order, and speaker notes."""
 
     title: str
-    boxes: tuple[Box, ...]
+    boxes: tuple[Box, ...] = ()
     connectors: tuple[Connector, ...] = ()
     notes: str = ""
-    kind: str = "architecture"
+    kind: str = "architecture"  # the view it belongs to ("title" uses the cover layout)
+    subtitle: str = ""
+    tables: tuple[Table, ...] = ()
+    charts: tuple[BarChart, ...] = ()
+    groups: tuple[Group, ...] = ()
 
 
 @dataclass(frozen=True)

@@ -7,10 +7,11 @@ bundled Carlito fonts, which are metric-compatible with Calibri (the templates' 
 from __future__ import annotations
 
 import re
+from dataclasses import replace
 from functools import lru_cache
 from importlib import resources
 
-from .ir import Shape
+from .ir import Graph, Node, Shape
 
 #: Line height of Calibri/Carlito as a multiple of the font size (ascent + descent + line gap).
 LINE_HEIGHT = 1.22
@@ -26,6 +27,47 @@ def sanitize(text: object) -> str:
     s = s.replace("\r\n", " ").replace("\r", " ").replace("\n", " ").replace("\t", " ")
     s = _XML_ILLEGAL.sub("", s)
     return _SURROGATE.sub("\ufffd", s)
+
+
+def sanitize_graph(graph: Graph) -> Graph:
+    """The graph with every string sanitised (ids kept unique: a clash gets a `~k` suffix).
+
+    Loaders sanitise already; this guards graphs built by hand. A clean graph is returned as is.
+    """
+    ids: dict[str, str] = {}
+    taken: set[str] = set()
+    for node in graph.nodes:
+        base = new = sanitize(node.id)
+        k = 2
+        while new in taken:
+            new, k = f"{base}~{k}", k + 1
+        ids[node.id] = new
+        taken.add(new)
+
+    def clean(node: Node) -> Node:
+        return replace(
+            node,
+            id=ids[node.id],
+            name=sanitize(node.name),
+            class_name=sanitize(node.class_name),
+            hyperparams=tuple((sanitize(k), sanitize(v)) for k, v in node.hyperparams),
+            parent=None if node.parent is None else sanitize(node.parent),
+            dtype=sanitize(node.dtype),
+            shared_with=ids.get(node.shared_with, node.shared_with) if node.shared_with else None,
+        )
+
+    nodes = tuple(clean(n) for n in graph.nodes)
+    edges = tuple(replace(e, source=ids[e.source], target=ids[e.target]) for e in graph.edges)
+    result = replace(
+        graph,
+        name=sanitize(graph.name),
+        nodes=nodes,
+        edges=edges,
+        inputs=tuple(ids[i] for i in graph.inputs),
+        outputs=tuple(ids[o] for o in graph.outputs),
+        warnings=tuple(sanitize(w) for w in graph.warnings),
+    )
+    return graph if result == graph else result
 
 
 @lru_cache(maxsize=8)
@@ -48,6 +90,7 @@ def _covered() -> frozenset[int]:
 
 @lru_cache(maxsize=65536)
 def _width_per_point(text: str, bold: bool) -> float:
+    text = sanitize(text)  # what is drawn (raw control characters make the shaper fail)
     covered = _covered()
     known = "".join(ch for ch in text if ord(ch) in covered)
     # Characters missing from Carlito (CJK, emoji) fall back to another font in PowerPoint:

@@ -58,13 +58,32 @@ class _Shape:
     w: float
     h: float
     prst: str
+    adj: float = 0.25
+
+    @property
+    def sites(self) -> int:
+        return {"ellipse": 8, "cube": 6}.get(self.prst, 4)
 
     def site(self, idx: int) -> tuple[float, float]:
+        """Connection sites from the OOXML preset definitions (cxnLst)."""
+        x, y, w, h = self.x, self.y, self.w, self.h
+        if self.prst == "ellipse":  # hc,t  il,it  l,vc  il,ib  hc,b  ir,ib  r,vc  ir,it
+            c = math.cos(math.pi / 4)
+            il, ir, it, ib = x + w / 2 * (1 - c), x + w / 2 * (1 + c), y + h / 2 * (1 - c), (
+                y + h / 2 * (1 + c)
+            )
+            return [(x + w / 2, y), (il, it), (x, y + h / 2), (il, ib), (x + w / 2, y + h),
+                    (ir, ib), (x + w, y + h / 2), (ir, it)][idx]
+        if self.prst == "cube":  # y1 = ss*adj; x3,t  x2,y1  l,y3  x2,b  x4,y3  r,y2
+            y1 = min(w, h) * self.adj
+            x4, b = x + w - y1, y + h
+            return [(x + (y1 + w) / 2, y), ((x + x4) / 2, y + y1), (x, y + (y1 + h) / 2),
+                    ((x + x4) / 2, b), (x4, y + (y1 + h) / 2), (x + w, y + (h - y1) / 2)][idx]
         return {
-            0: (self.x + self.w / 2, self.y),
-            1: (self.x, self.y + self.h / 2),
-            2: (self.x + self.w / 2, self.y + self.h),
-            3: (self.x + self.w, self.y + self.h / 2),
+            0: (x + w / 2, y),
+            1: (x, y + h / 2),
+            2: (x + w / 2, y + h),
+            3: (x + w, y + h / 2),
         }[idx]
 
 
@@ -118,14 +137,26 @@ def connector_path(el) -> list[tuple[float, float]]:
 
 
 def _crosses(shape: _Shape, a, b, margin: float = 1.0) -> bool:
-    x0, x1 = sorted((a[0], b[0]))
-    y0, y1 = sorted((a[1], b[1]))
-    return (
-        x0 < shape.x + shape.w - margin
-        and x1 > shape.x + margin
-        and y0 < shape.y + shape.h - margin
-        and y1 > shape.y + margin
-    )
+    """Does segment a-b enter the rectangle shrunk by `margin` (Liang-Barsky clipping)?"""
+    x0, y0 = shape.x + margin, shape.y + margin
+    x1, y1 = shape.x + shape.w - margin, shape.y + shape.h - margin
+    if x0 >= x1 or y0 >= y1:
+        return False
+    dx, dy = b[0] - a[0], b[1] - a[1]
+    low, high = 0.0, 1.0
+    for p, q in ((-dx, a[0] - x0), (dx, x1 - a[0]), (-dy, a[1] - y0), (dy, y1 - a[1])):
+        if abs(p) < 1e-12:
+            if q <= 0:
+                return False
+            continue
+        t = q / p
+        if p < 0:
+            low = max(low, t)
+        else:
+            high = min(high, t)
+        if low >= high:
+            return False
+    return True
 
 
 def _segments_cross(p, q) -> bool:
@@ -172,15 +203,47 @@ def _text_fits(el, shape: _Shape, report: SlideReport) -> None:
         report.text_overflow.append(f"{shape.name}: text {height:.1f} high > box {shape.h:.1f}")
 
 
+def _table_fits(el, report: SlideReport) -> None:
+    """Every table cell's text fits its column (cells do not wrap in our tables)."""
+    table = el.find(".//" + qn("a:tbl"))
+    if table is None:
+        return
+    widths = [int(c.get("w")) / EMU for c in table.iter(qn("a:gridCol"))]
+    for tr in table.iter(qn("a:tr")):
+        for width, tc in zip(widths, tr.iter(qn("a:tc"))):
+            pr = tc.find(qn("a:tcPr"))
+            margins = sum(int(pr.get(k, "91440")) / EMU for k in ("marL", "marR"))
+            for r in tc.iter(qn("a:r")):
+                rpr = r.find(qn("a:rPr"))
+                size = int(rpr.get("sz", "1800")) / 100
+                report.min_font = min(report.min_font, size)
+                text = r.find(qn("a:t")).text or ""
+                if text_width(text, size, rpr.get("b") == "1") > width - margins + TEXT_TOLERANCE:
+                    report.text_overflow.append(f"table cell {text!r} wider than {width:.1f}")
+
+
+def _shape_of(el) -> _Shape:
+    c_nv_pr = el.find(".//" + qn("p:cNvPr"))
+    x, y, w, h, *_ = _xfrm(el)
+    geom = el.find(".//" + qn("a:prstGeom"))
+    prst = geom.get("prst") if geom is not None else "custom"
+    adj = 0.25
+    for gd in el.iter(qn("a:gd")):
+        if gd.get("name") == "adj":
+            adj = int(gd.get("fmla").split()[1]) / 100000
+    return _Shape(int(c_nv_pr.get("id")), c_nv_pr.get("name"), x, y, w, h, prst, adj)
+
+
 def check_slide(slide, number: int, slide_w: float, slide_h: float) -> SlideReport:
     title = slide.shapes.title.text_frame.text if slide.shapes.title is not None else ""
     report = SlideReport(number, title)
     tree = slide.shapes._spTree
-    shapes: dict[int, _Shape] = {}
+    shapes: dict[int, _Shape] = {}  # top-level shapes (groups as their bounding box)
+    glue_targets: dict[int, _Shape] = {}  # every shape, inside groups too
     connectors = []
     for el in tree.iterchildren():
         tag = el.tag.split("}")[1]
-        if tag in ("nvGrpSpPr", "grpSpPr"):
+        if tag in ("nvGrpSpPr", "grpSpPr", "extLst"):
             continue
         c_nv_pr = el.find(".//" + qn("p:cNvPr"))
         shape_id, name = int(c_nv_pr.get("id")), c_nv_pr.get("name")
@@ -188,20 +251,24 @@ def check_slide(slide, number: int, slide_w: float, slide_h: float) -> SlideRepo
             connectors.append(el)
             continue
         if tag == "sp" and el.find(".//" + qn("p:ph")) is not None:
-            ph = slide.shapes.title
-            if ph is None:
-                continue
+            ph = next(s for s in slide.placeholders if s.shape_id == shape_id)
             x, y, w, h = ph.left / EMU, ph.top / EMU, ph.width / EMU, ph.height / EMU
-            shapes[shape_id] = _Shape(shape_id, name, x, y, w, h, "title")
+            shapes[shape_id] = _Shape(shape_id, name, x, y, w, h, "placeholder")
             continue
         x, y, w, h, *_ = _xfrm(el)
-        geom = el.find(".//" + qn("a:prstGeom"))
-        shape = _Shape(shape_id, name, x, y, w, h, geom.get("prst") if geom is not None else "")
-        shapes[shape_id] = shape
-        if tag == "sp":
-            _text_fits(el, shape, report)
+        shapes[shape_id] = _Shape(shape_id, name, x, y, w, h, tag)
+        if tag == "graphicFrame":
+            _table_fits(el, report)
+            continue
+        members = el.iter(qn("p:sp")) if tag == "grpSp" else [el]
+        for member in members:
+            shape = _shape_of(member)
+            glue_targets[shape.id] = shape
+            _text_fits(member, shape, report)
+        if tag == "grpSp" and not (el.find(".//" + qn("p:cNvPr")).get("descr") or ""):
+            report.text_overflow.append(f"{name}: group without alt text")
     boxes = list(shapes.values())
-    report.boxes = len(boxes) - sum(1 for b in boxes if b.prst == "title")
+    report.boxes = len(boxes) - sum(1 for b in boxes if b.prst == "placeholder")
     report.connectors = len(connectors)
     for i, a in enumerate(boxes):
         if not (
@@ -224,12 +291,12 @@ def check_slide(slide, number: int, slide_w: float, slide_h: float) -> SlideRepo
         name = el.find(".//" + qn("p:cNvPr")).get("name")
         st = el.find(".//" + qn("a:stCxn"))
         end = el.find(".//" + qn("a:endCxn"))
+        ids = (int(st.get("id")), int(end.get("id"))) if st is not None and end is not None else ()
         if (
-            st is None
-            or end is None
-            or int(st.get("id")) not in shapes
-            or int(end.get("id")) not in shapes
-            or not {st.get("idx"), end.get("idx")} <= {"0", "1", "2", "3"}
+            not ids
+            or not all(i in glue_targets for i in ids)
+            or int(st.get("idx")) >= glue_targets[ids[0]].sites
+            or int(end.get("idx")) >= glue_targets[ids[1]].sites
         ):
             report.unglued.append(name)
             continue
@@ -237,7 +304,7 @@ def check_slide(slide, number: int, slide_w: float, slide_h: float) -> SlideRepo
         if tail is None or tail.get("type") in (None, "none"):
             report.no_arrow.append(name)
         path = connector_path(el)
-        source, target = shapes[int(st.get("id"))], shapes[int(end.get("id"))]
+        source, target = glue_targets[ids[0]], glue_targets[ids[1]]
         for point, shape, idx in ((path[0], source, st), (path[-1], target, end)):
             sx, sy = shape.site(int(idx.get("idx")))
             if math.hypot(point[0] - sx, point[1] - sy) > SITE_TOLERANCE:
@@ -245,8 +312,8 @@ def check_slide(slide, number: int, slide_w: float, slide_h: float) -> SlideRepo
                     f"{name}: ({point[0]:.1f},{point[1]:.1f}) vs site ({sx:.1f},{sy:.1f})"
                 )
         for a, b in zip(path, path[1:]):
-            for shape in boxes:
-                if shape.id in (source.id, target.id):
+            for shape in list(glue_targets.values()) + boxes:
+                if shape.id in (source.id, target.id) or shape.prst == "grpSp":
                     continue
                 if _crosses(shape, a, b):
                     report.through_boxes.append((name, shape.name))

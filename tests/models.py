@@ -95,3 +95,18 @@ def subclassed():
 def application(name: str):
     keras = _keras()
     return getattr(keras.applications, name)(weights=None)
+
+
+def lstm_model():
+    keras = _keras()
+    return keras.Sequential(
+        [
+            keras.Input((40,), name="tokens"),
+            keras.layers.Embedding(5000, 32, name="embedding"),
+            keras.layers.LSTM(64, return_sequences=True, name="lstm_1"),
+            keras.layers.LSTM(32, name="lstm_2"),
+            keras.layers.Dropout(0.2, name="dropout"),
+            keras.layers.Dense(1, activation="sigmoid", name="sentiment"),
+        ],
+        name="lstm_sentiment",
+    )

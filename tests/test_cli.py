@@ -25,13 +25,15 @@ def test_deck_from_example(runner, tmp_path):
     result = runner.invoke(main, ["deck", EXAMPLE, "-o", str(out)])
     assert result.exit_code == 0, result.output
     assert "Wrote" in result.output and "10 layers" in result.output
-    assert len(Presentation(str(out)).slides) == 1
+    assert len(Presentation(str(out)).slides) == 7  # one slide per view
 
 
 def test_deck_direction_and_theme(runner, tmp_path):
     out = tmp_path / "lr.pptx"
     result = runner.invoke(
-        main, ["deck", EXAMPLE, "-o", str(out), "--direction", "LR", "--theme", "dark"]
+        main,
+        ["deck", EXAMPLE, "-o", str(out), "--direction", "LR", "--theme", "dark",
+         "--views", "architecture"],
     )
     assert result.exit_code == 0, result.output
     slide = Presentation(str(out)).slides[0]

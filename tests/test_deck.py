@@ -27,7 +27,7 @@ MODELS = {
 def built(request, deck_dir):
     model = MODELS[request.param]()
     graph = to_graph(model)
-    path = build_deck(graph, deck_dir / f"{request.param}.pptx")
+    path = build_deck(graph, deck_dir / f"{request.param}.pptx", views=["architecture"])
     return request.param, graph, path
 
 

@@ -13,7 +13,15 @@ from ..scene import Frame, SlideScene
 from ..theme import Theme
 
 #: Every view, in the deck's default order.
-VIEWS: tuple[str, ...] = ("architecture",)
+VIEWS: tuple[str, ...] = (
+    "title",
+    "architecture",
+    "summary",
+    "params",
+    "graph",
+    "layered",
+    "neurons",
+)
 
 
 @dataclass(frozen=True)
@@ -21,6 +29,9 @@ class ViewOptions:
     """Options shared by the views (each view reads the ones it needs)."""
 
     direction: str | None = None
+    hide: frozenset[str] = frozenset()  # layer categories the layered view leaves out
+    scale: str = "log"  # the layered view's size scale: "log" or "linear"
+    funnels: bool = False  # the layered view joins blocks with funnels instead of arrows
 
 
 def parse_views(text: str | None) -> tuple[str, ...]:
@@ -36,12 +47,50 @@ def parse_views(text: str | None) -> tuple[str, ...]:
     return names
 
 
+def parse_categories(text: str | None) -> frozenset[str]:
+    """'dropout, activation' -> frozenset({'dropout', 'activation'}); checks the names."""
+    from ..ir import CATEGORIES
+
+    names = frozenset(p.strip().lower() for p in (text or "").split(",") if p.strip())
+    unknown = sorted(names - set(CATEGORIES))
+    if unknown:
+        raise InputError(
+            f"unknown layer category {', '.join(unknown)}; choose from {', '.join(CATEGORIES)}"
+        )
+    return names
+
+
 def build_view(
     name: str, graph: Graph, frame: Frame, theme: Theme, options: ViewOptions
 ) -> list[SlideScene]:
     """The slides of one view."""
+    if name == "title":
+        from .title import title_slide
+
+        return [title_slide(graph)]
     if name == "architecture":
         from .architecture import architecture_slides
 
         return architecture_slides(graph, frame, theme, options.direction)
+    if name == "summary":
+        from .summary import summary_slides
+
+        return summary_slides(graph, frame)
+    if name == "params":
+        from .params import params_slides
+
+        return params_slides(graph, frame)
+    if name == "graph":
+        from .graph import graph_slides
+
+        return graph_slides(graph, frame, theme, options.direction)
+    if name == "layered":
+        from .layered import LayeredOptions, layered_slides
+
+        layered = LayeredOptions(options.hide, options.scale, options.funnels)
+        return layered_slides(graph, frame, theme, layered)
+    if name == "neurons":
+        from .neurons import neuron_slides
+
+        return neuron_slides(graph, frame, theme)
     raise InputError(f"unknown view {name!r}; choose from {', '.join(VIEWS)}")

@@ -1,0 +1,108 @@
+"""The detailed graph view (replaces `plot_model(show_shapes=True, show_layer_activations=True,
+show_trainable=True)`): per layer its input and output shapes, activation, dtype and trainable
+flag, coloured by category, with glued connectors; paginated like the architecture."""
+
+from __future__ import annotations
+
+from ..geometry import Rect
+from ..ir import Graph, Node
+from ..layout import layout_graph
+from ..scene import MUTED, Box, Frame, Paragraph, Run, SlideScene, paragraphs_size
+from ..text import format_shape, shorten
+from ..theme import Theme
+from .common import legend_and_caption, legend_height, place_page
+
+LABEL_WIDTH = 210.0  # at 9 pt: lines are cut with an ellipsis past this width
+
+
+def _shapes(shapes: tuple[tuple[int | None, ...], ...]) -> str:
+    return " + ".join(format_shape(s) for s in shapes) or "-"
+
+
+def detail_lines(node: Node) -> tuple[str, str, str, str]:
+    """Title, inputs, outputs and the flags line of a detailed box."""
+    activation = node.hyperparam("activation") or "-"
+    flags = f"act: {activation} · {node.dtype or '?'} · " + (
+        "trainable" if node.trainable else "frozen"
+    )
+    return (
+        f"{node.name} ({node.class_name})",
+        f"in: {_shapes(node.input_shapes)}",
+        f"out: {_shapes(node.output_shapes)}",
+        flags,
+    )
+
+
+def detail_paragraphs(node: Node, size: float, compact: bool) -> tuple[Paragraph, ...]:
+    budget = LABEL_WIDTH * size / 9
+
+    def fit(text: str, bold: bool = False) -> str:
+        return shorten(text, budget, size, bold)
+
+    title, inputs, outputs, flags = detail_lines(node)
+    if compact:
+        return (
+            Paragraph((Run(fit(title, True), size, bold=True),)),
+            Paragraph((Run(fit(f"{inputs} → {outputs.removeprefix('out: ')}"), size),)),
+        )
+    return (
+        Paragraph((Run(fit(title, True), size, bold=True),)),
+        Paragraph((Run(fit(inputs), size),)),
+        Paragraph((Run(fit(outputs), size),)),
+        Paragraph((Run(fit(flags), size, color=MUTED),)),
+    )
+
+
+def graph_slides(
+    graph: Graph, frame: Frame, theme: Theme, direction: str | None = None
+) -> list[SlideScene]:
+    band = legend_height(graph, frame)
+    area = Rect(frame.content.x, frame.content.y, frame.content.w, frame.content.h - band)
+    nodes = graph.by_id
+    layout = layout_graph(
+        [n.id for n in graph.nodes],
+        [(e.source, e.target) for e in graph.edges],
+        lambda node_id, size, compact: paragraphs_size(
+            detail_paragraphs(nodes[node_id], size, compact)
+        ),
+        (area.w, area.h),
+        direction=direction,
+        labels={n.id: n.name for n in graph.nodes},
+    )
+    slides = []
+    total = len(layout.pages)
+    for number, page in enumerate(layout.pages, start=1):
+
+        def make_box(node: Node, rect: Rect) -> Box:
+            style = theme.category_style(node.category)
+            return Box(
+                id=node.id,
+                rect=rect,
+                paragraphs=detail_paragraphs(node, layout.font_size, layout.compact),
+                fill=style.fill,
+                line=style.line,
+                dashed=style.dashed,
+                alt_text=" ".join(detail_lines(node)),
+            )
+
+        boxes, connectors = place_page(graph, page, area, layout.font_size, make_box)
+        boxes += legend_and_caption(graph, frame, theme, band)
+        names = [b.id for b in page.boxes if b.kind == "node"]
+        notes = [
+            f"Detailed graph of {graph.name}"
+            + (f", part {number} of {total}" if total > 1 else "")
+            + ": each box shows a layer's input and output shapes, its activation, dtype and "
+            "whether it is trainable."
+        ]
+        notes += ["; ".join(detail_lines(nodes[n])) + "." for n in names]
+        slides.append(
+            SlideScene(
+                title=f"{graph.name}: detailed graph"
+                + (f" ({number}/{total})" if total > 1 else ""),
+                boxes=tuple(boxes),
+                connectors=tuple(connectors),
+                notes="\n".join(notes),
+                kind="graph",
+            )
+        )
+    return slides

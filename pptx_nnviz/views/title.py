@@ -1,0 +1,38 @@
+"""The title slide: the model's name, what goes in and comes out, totals and the date."""
+
+from __future__ import annotations
+
+import datetime
+
+from ..ir import Graph
+from ..scene import SlideScene
+from ..text import format_count, format_shape
+
+
+def io_description(graph: Graph) -> str:
+    """'28×28×1 → 10' (several inputs or outputs are joined with ' + ')."""
+
+    def shapes(ids: tuple[str, ...]) -> str:
+        parts = []
+        for node_id in ids:
+            node = graph.node(node_id)
+            parts += [format_shape(s) for s in node.output_shapes] or ["?"]
+        return " + ".join(parts) or "?"
+
+    return f"{shapes(graph.inputs)} → {shapes(graph.outputs)}"
+
+
+def title_slide(graph: Graph, date: datetime.date | None = None) -> SlideScene:
+    day = (date or datetime.date.today()).isoformat()
+    layers = len(graph.nodes)
+    subtitle = (
+        f"{io_description(graph)}\n"
+        f"{layers} layers · {format_count(graph.total_params)} parameters "
+        f"({format_count(graph.trainable_params)} trainable)\n{day}"
+    )
+    notes = (
+        f"{graph.name} takes {io_description(graph).replace('→', 'and produces')}. "
+        f"It has {layers} layers and {format_count(graph.total_params)} parameters, "
+        f"{format_count(graph.trainable_params)} of them trainable."
+    )
+    return SlideScene(title=graph.name, subtitle=subtitle, notes=notes, kind="title")

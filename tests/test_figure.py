@@ -1,0 +1,266 @@
+"""Figures (SVG, PDF, PNG) drawn by matplotlib from the same scenes as the deck's slides."""
+
+from __future__ import annotations
+
+import io
+import shutil
+import subprocess
+import sys
+import xml.etree.ElementTree as ET
+from pathlib import Path
+
+import models
+import pytest
+from click.testing import CliRunner
+from PIL import Image
+from pptx import Presentation
+
+import pptx_nnviz
+from pptx_nnviz.cli import main
+from pptx_nnviz.deck import build_deck, default_frame
+from pptx_nnviz.figures import render
+from pptx_nnviz.keras_loader import to_graph
+from pptx_nnviz.theme import get_theme
+from pptx_nnviz.views import VIEWS, ViewOptions, build_view
+
+EXAMPLE = str(models.EXAMPLES / "mnist_convnet.py")
+SVG = "{http://www.w3.org/2000/svg}"
+FIGURE_VIEWS = [v for v in VIEWS if v != "title"]
+
+
+@pytest.fixture(scope="module")
+def mnist(mnist_model):
+    return to_graph(mnist_model)
+
+
+@pytest.fixture(scope="module")
+def resnet():
+    return to_graph(models.application("ResNet50"))
+
+
+@pytest.fixture(scope="module", params=["mnist", "resnet"])
+def graph(request):
+    return request.getfixturevalue(request.param)
+
+
+def _page_names(graph, page: int = 1) -> list[str]:
+    """Names of the layers drawn on one architecture slide, as the deck lays it out."""
+    theme = get_theme("light")
+    scene = build_view("architecture", graph, default_frame(theme), theme, ViewOptions())[page - 1]
+    return [graph.by_id[b.id].name for b in scene.boxes if b.id in graph.by_id]
+
+
+def _svg_texts(data: bytes) -> list[str]:
+    root = ET.fromstring(data)
+    return ["".join(t.itertext()) for t in root.iter(f"{SVG}text")]
+
+
+# --------------------------------------------------------------------------- the three formats
+
+
+def test_svg_keeps_text_as_text(graph, tmp_path):
+    path = pptx_nnviz.figure(graph, tmp_path / "arch.svg", page=1)
+    data = path.read_bytes()
+    texts = _svg_texts(data)
+    names = _page_names(graph)
+    assert len(names) >= 10
+    for name in names:
+        assert name in texts, f"{name} is not a <text> element"
+    assert b"Carlito" in data and b"Calibri" in data  # font named, glyphs not turned into paths
+    assert b"<path" in data  # boxes and connectors are vector paths
+
+
+@pytest.mark.skipif(shutil.which("pdftotext") is None, reason="needs poppler's pdftotext")
+def test_pdf_text_can_be_extracted(graph, tmp_path):
+    path = pptx_nnviz.figure(graph, tmp_path / "arch.pdf", page=1)
+    assert path.read_bytes().startswith(b"%PDF")
+    text = subprocess.run(
+        ["pdftotext", str(path), "-"], capture_output=True, text=True, check=True
+    ).stdout
+    words = set(text.split())
+    for name in _page_names(graph):
+        assert name in words, f"{name} not in the PDF's text"
+    fonts = subprocess.run(["pdffonts", str(path)], capture_output=True, text=True).stdout
+    assert "Carlito" in fonts and "TrueType" in fonts  # embedded, not Type 3 paths
+
+
+@pytest.mark.parametrize("dpi", [72, 150])
+def test_png_size_follows_content_and_dpi(graph, tmp_path, dpi):
+    rendered = render(graph, page=1)
+    path = pptx_nnviz.figure(graph, tmp_path / "arch.png", page=1, dpi=dpi)
+    with Image.open(path) as image:
+        size = image.size
+    expected = (rendered.width / 72 * dpi, rendered.height / 72 * dpi)
+    assert abs(size[0] - expected[0]) <= 1 and abs(size[1] - expected[1]) <= 1
+    assert rendered.width < 960 and rendered.height < 540  # cropped to the content, not a slide
+
+
+# --------------------------------------------------------------------------- one layout
+
+
+def test_boxes_come_from_the_slide_layout(graph):
+    """Every drawn box is exactly where the deck's scene puts it, shifted by the crop."""
+    theme = get_theme("light")
+    scenes = build_view("architecture", graph, default_frame(theme), theme, ViewOptions())
+    rendered = render(graph)
+    assert len(rendered.scenes) == len(scenes)
+    for place in rendered.scenes:
+        drawn = [b for b in scenes[place.index].boxes if b.fill is not None or b.line is not None]
+        assert drawn
+        for box in drawn:
+            x, y = place.to_figure(box.rect.x, box.rect.y)
+            got = rendered.patches[(place.index, box.id)]
+            assert got.x == pytest.approx(x, abs=0.01) and got.y == pytest.approx(y, abs=0.01)
+            assert got.w == pytest.approx(box.rect.w, abs=0.01)
+            assert got.h == pytest.approx(box.rect.h, abs=0.01)
+    tops = [p.offset[1] for p in rendered.scenes]
+    assert tops == sorted(tops) and len(set(tops)) == len(tops)  # pages stacked downwards
+
+
+def test_figure_matches_the_saved_deck(mnist, tmp_path):
+    """Shape for shape, the PowerPoint slide and the figure agree (up to the crop)."""
+    deck = build_deck(mnist, tmp_path / "m.pptx", views=["architecture"])
+    slide = Presentation(str(deck)).slides[0]
+    shapes = {s.name: s for s in slide.shapes}
+    rendered = render(mnist)
+    place = rendered.scenes[0]
+    assert len(rendered.patches) >= len(mnist.nodes)
+    for (_, shape_id), rect in rendered.patches.items():
+        shape = shapes[shape_id]
+        x, y = place.to_figure(shape.left / 12700, shape.top / 12700)
+        assert rect.x == pytest.approx(x, abs=0.02) and rect.y == pytest.approx(y, abs=0.02)
+        assert rect.w == pytest.approx(shape.width / 12700, abs=0.02)
+
+
+@pytest.mark.parametrize("view", FIGURE_VIEWS)
+def test_every_view_renders(mnist, view):
+    rendered = render(mnist, view)
+    data = io.BytesIO()
+    rendered.save(data, "svg")
+    texts = _svg_texts(data.getvalue())
+    assert texts, f"{view}: no text"
+    if view != "params":  # the chart labels layers with parameters only
+        assert any("conv2d" in t for t in texts)
+    assert rendered.patches
+
+
+# --------------------------------------------------------------------------- themes, size
+
+
+def test_print_theme_is_greyscale(mnist, tmp_path):
+    path = pptx_nnviz.figure(mnist, tmp_path / "print.png", theme="print", dpi=60)
+    with Image.open(path) as image:
+        pixels = image.convert("RGB").getdata()
+        worst = max(max(p) - min(p) for p in pixels)
+    assert worst <= 6
+
+
+def test_dark_theme_has_dark_background(mnist, tmp_path):
+    path = pptx_nnviz.figure(mnist, tmp_path / "dark.png", theme="dark", dpi=30)
+    with Image.open(path) as image:
+        corner = image.convert("RGB").getpixel((0, 0))
+    assert max(corner) < 60
+
+
+def test_width_scales_the_figure(mnist, tmp_path):
+    natural = render(mnist)
+    scaled = render(mnist, width="8.5cm")
+    assert scaled.size_inches[0] == pytest.approx(8.5 / 2.54)
+    ratio = natural.size_inches[0] / natural.size_inches[1]
+    assert scaled.size_inches[0] / scaled.size_inches[1] == pytest.approx(ratio)
+    path = pptx_nnviz.figure(mnist, tmp_path / "col.png", width="3.3in", dpi=100)
+    with Image.open(path) as image:
+        assert abs(image.size[0] - 330) <= 1
+    svg = pptx_nnviz.figure(mnist, tmp_path / "col.svg", width=3.3).read_text()
+    assert 'width="237.6pt"' in svg
+
+
+def test_output_is_reproducible(mnist, tmp_path):
+    first = pptx_nnviz.figure(mnist, tmp_path / "a.svg").read_bytes()
+    second = pptx_nnviz.figure(mnist, tmp_path / "b.svg").read_bytes()
+    assert first == second
+
+
+# --------------------------------------------------------------------------- errors
+
+
+def test_unknown_suffix_is_an_input_error(mnist, tmp_path):
+    with pytest.raises(pptx_nnviz.InputError, match=r"\.svg, \.pdf or \.png"):
+        pptx_nnviz.figure(mnist, tmp_path / "arch.jpg")
+    assert list(tmp_path.iterdir()) == []
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "message"),
+    [
+        ({"view": "title"}, "nothing to draw"),
+        ({"view": "nope"}, "unknown view"),
+        ({"page": 2}, "has 1 page"),
+        ({"width": "3 furlongs"}, "expected a size"),
+        ({"theme": "neon"}, "unknown theme"),
+    ],
+)
+def test_bad_requests_leave_the_old_file(mnist, tmp_path, kwargs, message):
+    out = tmp_path / "keep.svg"
+    out.write_bytes(b"precious")
+    with pytest.raises(pptx_nnviz.InputError, match=message):
+        pptx_nnviz.figure(mnist, out, **kwargs)
+    assert out.read_bytes() == b"precious"
+    assert list(tmp_path.iterdir()) == [out]
+
+
+def test_show_displays_in_jupyter(mnist):
+    view = pptx_nnviz.show(mnist)
+    svg = view._repr_svg_()
+    assert svg.lstrip().startswith("<?xml") and "<svg" in svg
+    assert view._repr_png_().startswith(b"\x89PNG")
+
+
+def test_only_the_figure_renderer_imports_matplotlib():
+    package = Path(pptx_nnviz.__file__).parent
+    users = [
+        p.relative_to(package).as_posix()
+        for p in package.rglob("*.py")
+        if "import matplotlib" in p.read_text() or "from matplotlib" in p.read_text()
+    ]
+    assert users == ["render_figure.py"]
+    code = "import sys, pptx_nnviz; assert 'matplotlib' not in sys.modules"
+    subprocess.run([sys.executable, "-c", code], check=True)
+
+
+# --------------------------------------------------------------------------- command line
+
+
+def test_cli_figure(tmp_path):
+    out = tmp_path / "arch.svg"
+    result = CliRunner().invoke(main, ["figure", EXAMPLE, "-o", str(out), "--width", "8.5cm"])
+    assert result.exit_code == 0, result.output
+    assert "Wrote" in result.output
+    assert "conv2d" in _svg_texts(out.read_bytes())
+
+
+def test_cli_figure_bad_suffix(tmp_path):
+    result = CliRunner().invoke(main, ["figure", EXAMPLE, "-o", str(tmp_path / "a.gif")])
+    assert result.exit_code == 2
+    assert result.output.startswith("Error: ") and result.output.count("\n") == 1
+
+
+@pytest.mark.skipif(shutil.which("soffice") is None, reason="needs LibreOffice")
+def test_cli_deck_pdf(tmp_path):
+    out = tmp_path / "m.pptx"
+    result = CliRunner().invoke(main, ["deck", EXAMPLE, "-o", str(out), "--pdf"])
+    assert result.exit_code == 0, result.output
+    pdf = tmp_path / "m.pdf"
+    assert pdf.read_bytes().startswith(b"%PDF")
+    assert out.exists() and str(pdf) in result.output
+
+
+def test_cli_deck_pdf_without_libreoffice(tmp_path, monkeypatch):
+    import pptx_nnviz.pdf_export as pdf_export
+
+    monkeypatch.setattr(pdf_export, "find_soffice", lambda: None)
+    out = tmp_path / "m.pptx"
+    result = CliRunner().invoke(main, ["deck", EXAMPLE, "-o", str(out), "--pdf"])
+    assert result.exit_code == 1
+    assert "Error: --pdf needs LibreOffice (soffice)" in result.output
+    assert out.exists() and not (tmp_path / "m.pdf").exists()
