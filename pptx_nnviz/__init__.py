@@ -59,17 +59,22 @@ def to_pptx(
     hide: Iterable[str] = (),
     scale: str = "log",
     funnels: bool = False,
+    collapse: str = "auto",
+    depth: int = 2,
     expand_nested: bool = False,
 ) -> Path:
     """Write an editable PowerPoint deck of `model` (a keras.Model, file or reference) to `path`.
 
     `views` picks and orders the slides (default: all of title, architecture, summary, params,
-    graph, layered, neurons); `hide`, `scale` and `funnels` shape the layered view."""
+    graph, layered, neurons); `hide`, `scale` and `funnels` shape the layered view;
+    `collapse` ("auto", "none", "all") and `depth` fold big models into blocks."""
     from .deck import build_deck
     from .views import ViewOptions, parse_categories, parse_views
 
     chosen = parse_views(views if isinstance(views, str) or views is None else ",".join(views))
-    options = ViewOptions(direction, parse_categories(",".join(hide)), scale, funnels)
+    options = ViewOptions(
+        direction, parse_categories(",".join(hide)), scale, funnels, collapse, depth
+    )
     graph = model if isinstance(model, Graph) else load_graph(model, expand_nested=expand_nested)
     return build_deck(graph, path, theme=theme, template=template, views=chosen, options=options)
 

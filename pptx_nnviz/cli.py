@@ -144,6 +144,20 @@ def main() -> None:
     help="How the layered view sizes blocks from tensor shapes.",
 )
 @click.option("--funnels", is_flag=True, help="Join the layered view's blocks with funnels.")
+@click.option(
+    "--collapse",
+    type=click.Choice(["auto", "none", "all"]),
+    default="auto",
+    show_default=True,
+    help="Fold the model into blocks with drill-down slides (auto: above 80 layers).",
+)
+@click.option(
+    "--depth",
+    type=click.IntRange(1, 9),
+    default=2,
+    show_default=True,
+    help="Architecture levels: 1 the overview only, 2 with a slide per block, 3 deeper.",
+)
 @click.option("--expand-nested", is_flag=True, help="Draw nested models' layers in place.")
 @click.option("--input-shape", default=None, help="Build an unbuilt model, e.g. 28,28,1.")
 @click.option("--unsafe", is_flag=True, help="Let Keras run code stored in the model file.")
@@ -167,6 +181,8 @@ def deck(
     hide: str,
     scale: str,
     funnels: bool,
+    collapse: str,
+    depth: int,
     expand_nested: bool,
     input_shape: str | None,
     unsafe: bool,
@@ -188,6 +204,8 @@ def deck(
         hide=parse_categories(hide),
         scale=scale,
         funnels=funnels,
+        collapse=collapse,
+        depth=depth,
     )
     if output is None:
         output = Path(_default_name(model) + ".pptx")

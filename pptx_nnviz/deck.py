@@ -115,12 +115,15 @@ def _cover_layout(prs: Any) -> Any | None:
 
 
 def _title_layout(prs: Any) -> Any:
+    def has_title(layout: Any) -> bool:
+        return any(ph.placeholder_format.type == 1 for ph in layout.placeholders)  # TITLE
+
     by_name = {layout.name: layout for layout in prs.slide_layouts}
     for name in TITLE_LAYOUTS:
-        if name in by_name:
+        if name in by_name and has_title(by_name[name]):
             return by_name[name]
     for layout in prs.slide_layouts:
-        if any(ph.placeholder_format.type == 1 for ph in layout.placeholders):  # TITLE
+        if has_title(layout):
             return layout
     raise InputError(
         "the template has no slide layout with a title placeholder; add a 'Title Only' layout "
@@ -170,11 +173,30 @@ def build_deck(
     frame = _frame(prs, layout)
     options = options or ViewOptions(direction=direction)
     cover = _cover_layout(prs)
+    drawn = []
     for view in views or VIEWS:
         for scene in build_view(view, graph, frame, chosen, options):
-            _add_slide(prs, cover if scene.kind == "title" and cover else layout, scene)
+            slide = _add_slide(prs, cover if scene.kind == "title" and cover else layout, scene)
+            drawn.append((slide, scene))
+    _link(drawn)
     _set_properties(prs, graph)
     return save_atomically(prs, Path(output))
+
+
+def _link(drawn: list[tuple[Any, SlideScene]]) -> None:
+    """Turn boxes' `link` keys into internal hyperlinks (they work in slide shows and in
+    LibreOffice's PDF export)."""
+    slides = {scene.key: slide for slide, scene in drawn if scene.key}
+    for slide, scene in drawn:
+        targets = {b.id: slides[b.link] for b in scene.boxes if b.link and b.link in slides}
+        if not targets:
+            continue
+        from .render_pptx import shape_name
+
+        by_name = {shape_name(box_id): target for box_id, target in targets.items()}
+        for shape in slide.shapes:
+            if shape.name in by_name:
+                shape.click_action.target_slide = by_name[shape.name]
 
 
 def _add_slide(prs: Any, layout: Any, scene: SlideScene) -> Any:

@@ -28,6 +28,7 @@ CATEGORIES: tuple[str, ...] = (
     "recurrent",
     "attention",
     "model",
+    "block",
     "other",
 )
 
@@ -49,7 +50,10 @@ class Node:
     dtype: str = ""
     trainable: bool = True
     shared_with: str | None = None  # id of the first call of the same layer
-    inner_layers: int = 0  # layers inside a collapsed nested model
+    inner_layers: int = 0  # layers inside a collapsed nested model or block
+    inner: Graph | None = field(default=None, compare=False, repr=False)  # what is inside
+    repeat: int = 1  # a folded run of identical blocks: how many
+    members: tuple[str, ...] = ()  # a block's layer names (of every repetition)
 
     @property
     def params(self) -> int:
@@ -88,11 +92,31 @@ class Graph:
     def node(self, node_id: str) -> Node:
         return self.by_id[node_id]
 
+    @cached_property
+    def _out_edges(self) -> dict[str, list[Edge]]:
+        out: dict[str, list[Edge]] = {node.id: [] for node in self.nodes}
+        for edge in self.edges:
+            out[edge.source].append(edge)
+        return out
+
+    @cached_property
+    def _in_edges(self) -> dict[str, list[Edge]]:
+        into: dict[str, list[Edge]] = {node.id: [] for node in self.nodes}
+        for edge in self.edges:
+            into[edge.target].append(edge)
+        return into
+
+    def edges_from(self, node_id: str) -> list[Edge]:
+        return self._out_edges[node_id]
+
+    def edges_into(self, node_id: str) -> list[Edge]:
+        return self._in_edges[node_id]
+
     def successors(self, node_id: str) -> list[str]:
-        return [edge.target for edge in self.edges if edge.source == node_id]
+        return [edge.target for edge in self._out_edges[node_id]]
 
     def predecessors(self, node_id: str) -> list[str]:
-        return [edge.source for edge in self.edges if edge.target == node_id]
+        return [edge.source for edge in self._in_edges[node_id]]
 
     @property
     def trainable_params(self) -> int:

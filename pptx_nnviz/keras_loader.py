@@ -517,6 +517,7 @@ class _Walker:
             trainable=bool(getattr(op, "trainable", True)),
             shared_with=shared_with,
             inner_layers=_count_layers(op) if nested else 0,
+            inner=to_graph(op) if nested and shared_with is None else None,
         )
 
     def opaque_node(self, model: Any) -> Node:
@@ -637,7 +638,14 @@ def hyperparams_of(op: Any) -> tuple[tuple[str, str], ...]:
             continue
         value = config[key]
         if key == "activation" and isinstance(value, dict):
-            value = value.get("config", {}).get("name", value.get("class_name", ""))
+            inner = value.get("config")  # a custom function's config is its registered name
+            value = (
+                inner
+                if isinstance(inner, str)
+                else (inner or {}).get("name", value.get("class_name", ""))
+            )
+        if key == "activation" and callable(value):
+            value = getattr(value, "__name__", type(value).__name__)
         if key == "strides" and _all_ones(value):
             continue
         if key == "dilation_rate" and _all_ones(value):

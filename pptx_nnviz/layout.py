@@ -116,17 +116,25 @@ def layout_graph(
     ranks = rank_nodes(node_ids, edges)
     names = labels or {}
     candidates = list(styles or default_styles(len(node_ids)))
-    best: tuple[tuple[float, int, int, bool], Layout] | None = None
+    # Rank every (direction, style) by a cheap estimate, then lay out the most promising
+    # ones for real (the estimate ignores lane wiggle and marker widths).
+    attempts = []
     for d in [direction] if direction else list(DIRECTIONS):
         for number, (size, compact) in enumerate(candidates):
-            layout = _GraphLayout(
-                node_ids, edges, ranks, size_of, area, d, size, compact, names
-            ).run()
-            key = (_overflow(layout, area), len(layout.pages), number, d != "TB")
-            if best is None or key < best[0]:
-                best = (key, layout)
-            if len(layout.pages) == 1 and key[0] == 0:
-                break  # later styles are smaller: they cannot beat a one-page layout
+            attempt = _GraphLayout(node_ids, edges, ranks, size_of, area, d, size, compact, names)
+            overflow, pages, untidy = attempt.estimate()
+            attempts.append(((overflow > 0, pages, untidy, number, d != "TB"), attempt))
+    attempts.sort(key=lambda item: item[0])
+    best: tuple[tuple[bool, int, int, int, bool], Layout] | None = None
+    for estimated, attempt in attempts[:4]:
+        if best is not None and estimated >= best[0]:
+            break  # nothing left can beat what is already laid out
+        layout = attempt.run()
+        key = (_overflow(layout, area) > 0, len(layout.pages), *estimated[2:])
+        if best is None or key < best[0]:
+            best = (key, layout)
+        if key <= estimated:
+            break  # as good as estimated: the best there is
     assert best is not None
     return best[1]
 
@@ -148,34 +156,21 @@ def default_styles(n_nodes: int) -> list[Style]:
 
 
 def rank_nodes(node_ids: Sequence[str], edges: Sequence[tuple[str, str]]) -> dict[str, int]:
-    """Integer ranks minimising the total edge length with every edge going down >= 1 rank."""
-    longest = _longest_path_ranks(node_ids, edges)
-    if not edges or len(node_ids) > 20000:
-        return longest
-    import numpy as np
-    from scipy.optimize import linprog
-    from scipy.sparse import coo_matrix
+    """Integer ranks, every edge going down at least one rank, edges kept short: longest-path
+    ranks, then each layer with more outputs than inputs (inputs joining late, say) moves down
+    next to its first consumer, which shortens the total edge length (linear time)."""
+    from .ir import topological_order
 
-    index = {n: i for i, n in enumerate(node_ids)}
-    m, n = len(edges), len(node_ids)
-    cost = np.full(n, 1e-3)  # a small pull towards rank 0 keeps the solution anchored
-    rows = np.repeat(np.arange(m), 2)
-    cols = np.empty(2 * m, dtype=int)
-    vals = np.empty(2 * m)
-    for k, (s, t) in enumerate(edges):
-        cost[index[s]] -= 1
-        cost[index[t]] += 1
-        cols[2 * k], cols[2 * k + 1] = index[s], index[t]
-        vals[2 * k], vals[2 * k + 1] = 1.0, -1.0  # r_s - r_t <= -1
-    a_ub = coo_matrix((vals, (rows, cols)), shape=(m, n)).tocsr()
-    result = linprog(cost, A_ub=a_ub, b_ub=-np.ones(m), bounds=(0, None), method="highs-ds")
-    if not result.success:
-        return longest
-    ranks = {node: int(round(result.x[i])) for node, i in index.items()}
-    if any(ranks[t] - ranks[s] < 1 for s, t in edges):
-        return longest
-    low = min(ranks.values())
-    return {node: r - low for node, r in ranks.items()}
+    ranks = _longest_path_ranks(node_ids, edges)
+    successors: dict[str, list[str]] = defaultdict(list)
+    indegree: dict[str, int] = defaultdict(int)
+    for s, t in edges:
+        successors[s].append(t)
+        indegree[t] += 1
+    for node in reversed(topological_order(node_ids, edges)):
+        if successors[node] and len(successors[node]) > indegree[node]:
+            ranks[node] = max(ranks[node], min(ranks[t] for t in successors[node]) - 1)
+    return ranks
 
 
 def _longest_path_ranks(
@@ -244,26 +239,61 @@ class _GraphLayout:
 
     # -- step 2: wrapping -----------------------------------------------------------------
 
+    def estimate(self) -> tuple[float, int, int]:
+        """(overflow, pages, untidy cuts) without ordering or coordinates: a segment is as
+        wide as its widest rank (boxes, gaps and the lanes passing through)."""
+        segments = self._segments()
+        quality = self._cut_quality()
+        untidy = sum(1 for seg in segments[1:] if quality[seg.first] < 1)
+        lane_sep = self.font_size * 0.9
+        starts = [0] * (self.n_ranks + 1)  # edges passing through rank r: rank_s < r < rank_t
+        for s, t in self.edges:
+            if self.ranks[t] - self.ranks[s] > 1:
+                starts[self.ranks[s] + 1] += 1
+                starts[self.ranks[t]] -= 1
+        passing, running = [], 0
+        for r in range(self.n_ranks):
+            running += starts[r]
+            passing.append(running)
+        rank_width = [
+            sum(self.sizes[n][0] for n in members)
+            + self.spacing.node_gap * (len(members) - 1)
+            + passing[r] * lane_sep * 2
+            for r, members in enumerate(self.rank_members)
+        ]
+        widths = [max(rank_width[seg.first : seg.last + 1]) for seg in segments]
+        pages = self._paginate(widths)
+        overflow = max(max(widths) - self.cross_capacity, 0.0)
+        return overflow, pages[-1] + 1, untidy
+
     def run(self) -> Layout:
         segments = self._segments()
         seg_of = {n: i for i, seg in enumerate(segments) for n in seg.nodes}
         links, fans = self._clean_cuts(segments, seg_of)
         page_of = [0] * len(segments)
-        laid: list[_SegmentResult] = []
+        cache: dict[tuple[int, bool, bool], _SegmentResult] = {}
+
+        def lay_out_all() -> list[_SegmentResult]:
+            """Each segment's layout; it depends on its neighbours sharing its page."""
+            results = []
+            for i, seg in enumerate(segments):
+                key = (
+                    i,
+                    i > 0 and page_of[i - 1] == page_of[i],
+                    i + 1 < len(segments) and page_of[i + 1] == page_of[i],
+                )
+                if key not in cache:
+                    cache[key] = _SegmentLayout(self, i, seg, seg_of, links, fans, page_of).run()
+                results.append(cache[key])
+            return results
+
+        laid = lay_out_all()
         for _ in range(4):  # page breaks change markers, markers change widths: settle
-            laid = [
-                _SegmentLayout(self, i, seg, seg_of, links, fans, page_of).run()
-                for i, seg in enumerate(segments)
-            ]
             new_pages = self._paginate([r.width for r in laid])
             if new_pages == page_of:
                 break
             page_of = new_pages
-        else:
-            laid = [
-                _SegmentLayout(self, i, seg, seg_of, links, fans, page_of).run()
-                for i, seg in enumerate(segments)
-            ]
+            laid = lay_out_all()
         pages = self._pages(laid, page_of, links)
         return Layout(pages, self.font_size, self.direction, self.compact)
 
@@ -396,13 +426,19 @@ class _GraphLayout:
             routes: list[Route] = []
             x = 0.0
             offsets: dict[int, float] = {}
+            # A layer feeding several later columns of one page gets an entry marker in each:
+            # the second and later copies are renamed `entry:S#i` so ids stay unique per page.
+            renamed: dict[int, dict[str, str]] = {}
+            taken: set[str] = set()
             for i in members:
                 offsets[i] = x
+                names = renamed[i] = {b.id: f"{b.id}#{i}" for b in laid[i].boxes if b.id in taken}
+                taken.update(names.get(b.id, b.id) for b in laid[i].boxes)
                 boxes.extend(
-                    PlacedBox(b.id, b.rect.moved(x, 0), b.kind, b.label, b.refs)
+                    PlacedBox(names.get(b.id, b.id), b.rect.moved(x, 0), b.kind, b.label, b.refs)
                     for b in laid[i].boxes
                 )
-                routes.extend(_moved_route(r, x) for r in laid[i].routes)
+                routes.extend(_moved_route(_renamed_route(r, names), x) for r in laid[i].routes)
                 x += laid[i].width + self.spacing.column_gap
             by_id = {b.id: b for b in boxes}
             for i in members:
@@ -410,7 +446,9 @@ class _GraphLayout:
                 if nxt not in offsets:
                     continue
                 target = laid[nxt].entry_id
+                target = renamed[nxt].get(target, target) if target is not None else None
                 source = links[i][0] if i in links else laid[i].exit_id
+                source = renamed[i].get(source, source) if source is not None else None
                 if source is None or target is None:
                     continue
                 gap_x = offsets[nxt] - self.spacing.column_gap / 2
@@ -427,6 +465,13 @@ class _GraphLayout:
             extent = bounding_rect([b.rect for b in boxes])
             pages.append(Page(tuple(boxes), tuple(routes), extent.right, extent.bottom))
         return tuple(pages)
+
+
+def _renamed_route(route: Route, names: dict[str, str]) -> Route:
+    if not names:
+        return route
+    source, target = names.get(route.source, route.source), names.get(route.target, route.target)
+    return Route(source, target, route.source_site, route.target_site, route.points, route.edge)
 
 
 def _moved_route(route: Route, dx: float) -> Route:
@@ -742,6 +787,8 @@ class _SegmentLayout:
                 down[a].append(b)
                 up[b].append(a)
         best = [list(layer) for layer in layers]
+        if all(len(layer) <= 1 for layer in layers):
+            return best
         best_crossings = _count_crossings(best, down)
         current = [list(layer) for layer in layers]
         for sweep in range(8):
@@ -767,6 +814,9 @@ class _SegmentLayout:
         from scipy.optimize import linprog
         from scipy.sparse import coo_matrix
 
+        if not lanes and all(len(layer) <= 1 for layer in order):  # a plain chain: one axis
+            axis = max(item.width for item in self.items.values()) / 2
+            return dict.fromkeys(self.items, axis)
         lane_ids = {lane.id for lane in lanes.values()}
         variables = list(self.items) + sorted(lane_ids)
         index = {v: i for i, v in enumerate(variables)}

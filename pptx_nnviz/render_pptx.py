@@ -224,13 +224,15 @@ def connector_xml(connector: Connector, shape_id: int, source_id: int, target_id
 
 def draw_scene(slide: Slide, scene: SlideScene) -> dict[str, int]:
     """Append the scene's shapes to the slide; return scene id -> shape id."""
-    for table in scene.tables:
-        draw_table(slide, table)
     for chart in scene.charts:
         draw_chart(slide, chart)
     tree = slide.shapes._spTree
     next_id = max((int(i) for i in tree.xpath("//p:cNvPr/@id")), default=1) + 1
     ids: dict[str, int] = {}
+    for table in scene.tables:
+        tree.append(parse_xml(table_xml(table, next_id)))
+        ids[table.id] = next_id
+        next_id += 1
     elements = {}
     for box in scene.boxes:
         ids[box.id] = next_id
@@ -272,36 +274,45 @@ def _group(members: list, group: Group, shape_id: int) -> None:
         element.append(member)
 
 
-def draw_table(slide: Slide, table: Table) -> None:
-    """A native table; cell text and column widths come from the scene."""
-    from pptx.enum.text import PP_ALIGN
-    from pptx.util import Emu, Pt
+_TABLE_STYLE = "{5C22544A-7EE6-4342-B048-85BDC9FD1C3A}"  # Medium Style 2 - Accent 1
+_TABLE_URI = "http://schemas.openxmlformats.org/drawingml/2006/table"
 
-    rows, cols = len(table.rows) + 1, len(table.header)
+
+def table_xml(table: Table, shape_id: int) -> str:
+    """A native table (graphic frame) themed by PowerPoint's Medium Style 2 - Accent 1."""
     r = table.rect
-    frame = slide.shapes.add_table(
-        rows, cols, Emu(emu(r.x)), Emu(emu(r.y)), Emu(emu(r.w)), Emu(emu(r.h))
-    )
-    frame.name = shape_name(table.id)
-    frame._element.nvGraphicFramePr.cNvPr.set("descr", sanitize(table.alt_text))
-    grid = frame.table
-    for i, width in enumerate(table.column_widths):
-        grid.columns[i].width = Emu(emu(width))
-    aligns = {"l": PP_ALIGN.LEFT, "r": PP_ALIGN.RIGHT, "ctr": PP_ALIGN.CENTER}
-    for row_index, cells in enumerate([table.header, *table.rows]):
-        grid.rows[row_index].height = Emu(emu(table.row_height))
-        bold = row_index == 0 or (row_index - 1) in table.bold_rows
+    size = round(table.font_size * 100)
+    margins = f'marL="{emu(5)}" marR="{emu(5)}" marT="{emu(2.5)}" marB="{emu(2.5)}"'
+    grid = "".join(f'<a:gridCol w="{emu(w)}"/>' for w in table.column_widths)
+    rows = []
+    for index, cells in enumerate([table.header, *table.rows]):
+        bold = _BOLD if index == 0 or (index - 1) in table.bold_rows else ""
+        row = []
         for col, text in enumerate(cells):
-            cell = grid.cell(row_index, col)
-            cell.margin_left = cell.margin_right = Emu(emu(5))
-            cell.margin_top = cell.margin_bottom = Emu(emu(2.5))
-            paragraph = cell.text_frame.paragraphs[0]
-            paragraph.alignment = aligns[table.align[col] if table.align else "l"]
-            paragraph.font.size = Pt(table.font_size)  # also sizes empty cells' line
-            run = paragraph.add_run()
-            run.text = sanitize(text)
-            run.font.size = Pt(table.font_size)
-            run.font.bold = bold
+            align = table.align[col] if table.align else "l"
+            run = (
+                f'<a:r><a:rPr lang="en-US" sz="{size}"{bold} dirty="0"/>'
+                f"<a:t>{escape(sanitize(text))}</a:t></a:r>"
+                if text
+                else ""
+            )
+            row.append(
+                f'<a:tc><a:txBody><a:bodyPr/><a:lstStyle/><a:p><a:pPr algn="{align}"/>{run}'
+                f'<a:endParaRPr lang="en-US" sz="{size}" dirty="0"/></a:p></a:txBody>'
+                f"<a:tcPr {margins}/></a:tc>"
+            )
+        rows.append(f'<a:tr h="{emu(table.row_height)}">{"".join(row)}</a:tr>')
+    return (
+        f"<p:graphicFrame {_NS}><p:nvGraphicFramePr>"
+        f'<p:cNvPr id="{shape_id}" name={quoteattr(shape_name(table.id))} '
+        f"descr={quoteattr(sanitize(table.alt_text))}/>"
+        '<p:cNvGraphicFramePr><a:graphicFrameLocks noGrp="1"/></p:cNvGraphicFramePr><p:nvPr/>'
+        f'</p:nvGraphicFramePr><p:xfrm><a:off x="{emu(r.x)}" y="{emu(r.y)}"/>'
+        f'<a:ext cx="{emu(r.w)}" cy="{emu(r.h)}"/></p:xfrm><a:graphic>'
+        f'<a:graphicData uri="{_TABLE_URI}"><a:tbl><a:tblPr firstRow="1" bandRow="1">'
+        f"<a:tableStyleId>{_TABLE_STYLE}</a:tableStyleId></a:tblPr><a:tblGrid>{grid}</a:tblGrid>"
+        f"{''.join(rows)}</a:tbl></a:graphicData></a:graphic></p:graphicFrame>"
+    )
 
 
 def draw_chart(slide: Slide, chart: BarChart) -> None:

@@ -53,7 +53,7 @@ class Box:
     pad_y: float = PAD_Y
     rounding: float = 0.18  # roundRect corner radius as a fraction of the shorter side
     depth: float = 0.25  # cube depth as a fraction of the shorter side
-    link: str | None = None  # title of the slide a click on this box jumps to
+    link: str | None = None  # the key of the slide a click on this box jumps to
     points: tuple[Point, ...] = ()  # "custom" geometry: a closed polygon, relative to rect
 
 
@@ -124,6 +124,7 @@ class SlideScene:
     tables: tuple[Table, ...] = ()
     charts: tuple[BarChart, ...] = ()
     groups: tuple[Group, ...] = ()
+    key: str = ""  # a unique name other slides' links (Box.link) point at
 
 
 @dataclass(frozen=True)

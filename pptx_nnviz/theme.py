@@ -72,6 +72,7 @@ _CATEGORY_SLOTS: dict[str, tuple[str, float]] = {
     "merge": ("accent6", 0.7),
     "dropout": ("bg2", 0.0),
     "model": ("tx2", 0.5),
+    "block": ("tx2", 0.6),
     "other": ("bg2", -0.1),
 }
 assert set(_CATEGORY_SLOTS) == set(CATEGORIES)

@@ -13,6 +13,7 @@ from pptx import Presentation
 
 from pptx_nnviz.deck import build_deck
 from pptx_nnviz.keras_loader import to_graph
+from pptx_nnviz.views import ViewOptions
 
 MODELS = {
     "mnist": models.mnist_convnet,
@@ -27,7 +28,11 @@ MODELS = {
 def built(request, deck_dir):
     model = MODELS[request.param]()
     graph = to_graph(model)
-    path = build_deck(graph, deck_dir / f"{request.param}.pptx", views=["architecture"])
+    # Every layer drawn (no blocks): the big-model tests cover the collapsed overview.
+    path = build_deck(
+        graph, deck_dir / f"{request.param}.pptx", views=["architecture"],
+        options=ViewOptions(collapse="none"),
+    )
     return request.param, graph, path
 
 

@@ -7,6 +7,7 @@ import shutil
 import subprocess
 import sys
 import xml.etree.ElementTree as ET
+from dataclasses import dataclass
 from pathlib import Path
 
 import models
@@ -17,11 +18,13 @@ from pptx import Presentation
 
 import pptx_nnviz
 from pptx_nnviz.cli import main
-from pptx_nnviz.deck import build_deck, default_frame
-from pptx_nnviz.figures import render
+from pptx_nnviz.deck import build_deck
+from pptx_nnviz.figures import FigureView, figure_scenes, render
+from pptx_nnviz.ir import Graph
 from pptx_nnviz.keras_loader import to_graph
+from pptx_nnviz.render_figure import RenderedFigure, render_scenes
 from pptx_nnviz.theme import get_theme
-from pptx_nnviz.views import VIEWS, ViewOptions, build_view
+from pptx_nnviz.views import VIEWS
 
 EXAMPLE = str(models.EXAMPLES / "mnist_convnet.py")
 SVG = "{http://www.w3.org/2000/svg}"
@@ -38,16 +41,33 @@ def resnet():
     return to_graph(models.application("ResNet50"))
 
 
+@dataclass
+class Case:
+    graph: Graph
+    scenes: list  # every slide of the architecture view, laid out once
+    first: RenderedFigure  # the figure of the first slide
+
+    def save(self, path: Path, dpi: float = 200) -> Path:
+        return FigureView(self.first, dpi).save(path)
+
+
 @pytest.fixture(scope="module", params=["mnist", "resnet"])
-def graph(request):
-    return request.getfixturevalue(request.param)
+def case(request) -> Case:
+    graph = request.getfixturevalue(request.param)
+    scenes = figure_scenes(graph)  # the deck's layout: one per model, it is the slow part
+    return Case(graph, scenes, render_scenes(scenes[:1], get_theme("light")))
 
 
-def _page_names(graph, page: int = 1) -> list[str]:
-    """Names of the layers drawn on one architecture slide, as the deck lays it out."""
-    theme = get_theme("light")
-    scene = build_view("architecture", graph, default_frame(theme), theme, ViewOptions())[page - 1]
-    return [graph.by_id[b.id].name for b in scene.boxes if b.id in graph.by_id]
+def _names(case: Case) -> list[str]:
+    """The bold first line (layer or block name) of every outlined box on the first slide."""
+    names = [
+        box.paragraphs[0].runs[0].text
+        for box in case.scenes[0].boxes
+        if box.line is not None and box.paragraphs and box.paragraphs[0].runs[0].bold
+    ]
+    layers = [case.graph.by_id[b.id].name for b in case.scenes[0].boxes if b.id in case.graph.by_id]
+    assert set(layers) <= set(names)
+    return names
 
 
 def _svg_texts(data: bytes) -> list[str]:
@@ -58,11 +78,10 @@ def _svg_texts(data: bytes) -> list[str]:
 # --------------------------------------------------------------------------- the three formats
 
 
-def test_svg_keeps_text_as_text(graph, tmp_path):
-    path = pptx_nnviz.figure(graph, tmp_path / "arch.svg", page=1)
-    data = path.read_bytes()
+def test_svg_keeps_text_as_text(case, tmp_path):
+    data = case.save(tmp_path / "arch.svg").read_bytes()
     texts = _svg_texts(data)
-    names = _page_names(graph)
+    names = _names(case)
     assert len(names) >= 10
     for name in names:
         assert name in texts, f"{name} is not a <text> element"
@@ -71,41 +90,46 @@ def test_svg_keeps_text_as_text(graph, tmp_path):
 
 
 @pytest.mark.skipif(shutil.which("pdftotext") is None, reason="needs poppler's pdftotext")
-def test_pdf_text_can_be_extracted(graph, tmp_path):
-    path = pptx_nnviz.figure(graph, tmp_path / "arch.pdf", page=1)
+def test_pdf_text_can_be_extracted(case, tmp_path):
+    path = case.save(tmp_path / "arch.pdf")
     assert path.read_bytes().startswith(b"%PDF")
     text = subprocess.run(
         ["pdftotext", str(path), "-"], capture_output=True, text=True, check=True
     ).stdout
     words = set(text.split())
-    for name in _page_names(graph):
-        assert name in words, f"{name} not in the PDF's text"
+    for name in _names(case):
+        assert set(name.split()) <= words, f"{name} not in the PDF's text"
     fonts = subprocess.run(["pdffonts", str(path)], capture_output=True, text=True).stdout
     assert "Carlito" in fonts and "TrueType" in fonts  # embedded, not Type 3 paths
 
 
 @pytest.mark.parametrize("dpi", [72, 150])
-def test_png_size_follows_content_and_dpi(graph, tmp_path, dpi):
-    rendered = render(graph, page=1)
-    path = pptx_nnviz.figure(graph, tmp_path / "arch.png", page=1, dpi=dpi)
+def test_png_size_follows_content_and_dpi(case, tmp_path, dpi):
+    path = case.save(tmp_path / "arch.png", dpi)
     with Image.open(path) as image:
         size = image.size
-    expected = (rendered.width / 72 * dpi, rendered.height / 72 * dpi)
+    expected = (case.first.width / 72 * dpi, case.first.height / 72 * dpi)
     assert abs(size[0] - expected[0]) <= 1 and abs(size[1] - expected[1]) <= 1
-    assert rendered.width < 960 and rendered.height < 540  # cropped to the content, not a slide
+    assert case.first.width < 960 and case.first.height < 540  # cropped to the content
+
+
+def test_figure_api_writes_each_format(mnist, mnist_model, tmp_path):
+    for model, suffix in ((mnist_model, ".svg"), (mnist, ".pdf"), (EXAMPLE, ".png")):
+        path = pptx_nnviz.figure(model, tmp_path / f"arch{suffix}")  # a model, Graph or file
+        assert path.stat().st_size > 1000
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["arch.pdf", "arch.png", "arch.svg"]
 
 
 # --------------------------------------------------------------------------- one layout
 
 
-def test_boxes_come_from_the_slide_layout(graph):
-    """Every drawn box is exactly where the deck's scene puts it, shifted by the crop."""
-    theme = get_theme("light")
-    scenes = build_view("architecture", graph, default_frame(theme), theme, ViewOptions())
-    rendered = render(graph)
-    assert len(rendered.scenes) == len(scenes)
+def test_boxes_come_from_the_slide_layout(case):
+    """Every drawn box is exactly where the deck's scene puts it, shifted by the crop; a
+    view of several slides is stacked top to bottom."""
+    rendered = render_scenes(case.scenes, get_theme("light"))
+    assert len(rendered.scenes) == len(case.scenes)
     for place in rendered.scenes:
-        drawn = [b for b in scenes[place.index].boxes if b.fill is not None or b.line is not None]
+        drawn = [b for b in case.scenes[place.index].boxes if b.fill or b.line]
         assert drawn
         for box in drawn:
             x, y = place.to_figure(box.rect.x, box.rect.y)
@@ -114,7 +138,7 @@ def test_boxes_come_from_the_slide_layout(graph):
             assert got.w == pytest.approx(box.rect.w, abs=0.01)
             assert got.h == pytest.approx(box.rect.h, abs=0.01)
     tops = [p.offset[1] for p in rendered.scenes]
-    assert tops == sorted(tops) and len(set(tops)) == len(tops)  # pages stacked downwards
+    assert tops == sorted(tops) and len(set(tops)) == len(tops)
 
 
 def test_figure_matches_the_saved_deck(mnist, tmp_path):
@@ -132,16 +156,43 @@ def test_figure_matches_the_saved_deck(mnist, tmp_path):
         assert rect.w == pytest.approx(shape.width / 12700, abs=0.02)
 
 
+EXPECTED_TEXT = {"layered": "26×26×32", "params": "conv2d"}
+
+
 @pytest.mark.parametrize("view", FIGURE_VIEWS)
 def test_every_view_renders(mnist, view):
     rendered = render(mnist, view)
     data = io.BytesIO()
     rendered.save(data, "svg")
-    texts = _svg_texts(data.getvalue())
-    assert texts, f"{view}: no text"
-    if view != "params":  # the chart labels layers with parameters only
-        assert any("conv2d" in t for t in texts)
+    needle = EXPECTED_TEXT.get(view, "Conv2D")
+    assert any(needle in t for t in _svg_texts(data.getvalue())), f"{view}: no {needle!r}"
     assert rendered.patches
+
+
+def test_text_fits_its_box(case):
+    """Measured by matplotlib as drawn, every label stays inside its box (Carlito metrics)."""
+    rendered = case.first
+    checked = 0
+    for key, extents in rendered.label_extents().items():
+        box = rendered.patches.get(key)
+        if box is None:  # a caption or legend label without an outline
+            continue
+        for text in extents:
+            assert box.x <= text.x and text.right <= box.right, f"{key}: text too wide"
+            assert box.y <= text.y and text.bottom <= box.bottom, f"{key}: text too tall"
+            checked += 1
+    assert checked >= 3 * len(_names(case))
+
+
+@pytest.mark.parametrize("view", [v for v in FIGURE_VIEWS if v != "architecture"])
+def test_resnet_views_export(resnet, view, tmp_path):
+    """The other views of ResNet50 (their first slide) as SVG, PDF and PNG."""
+    shown = pptx_nnviz.show(resnet, view, page=1, dpi=40)
+    svg, pdf, png = (shown.save(tmp_path / f"{view}{s}") for s in (".svg", ".pdf", ".png"))
+    assert len(_svg_texts(svg.read_bytes())) > 10
+    assert pdf.read_bytes().startswith(b"%PDF")
+    with Image.open(png) as image:
+        assert image.size == shown.rendered.pixel_size(40)
 
 
 # --------------------------------------------------------------------------- themes, size
@@ -236,7 +287,7 @@ def test_cli_figure(tmp_path):
     result = CliRunner().invoke(main, ["figure", EXAMPLE, "-o", str(out), "--width", "8.5cm"])
     assert result.exit_code == 0, result.output
     assert "Wrote" in result.output
-    assert "conv2d" in _svg_texts(out.read_bytes())
+    assert "InputLayer" in _svg_texts(out.read_bytes())
 
 
 def test_cli_figure_bad_suffix(tmp_path):

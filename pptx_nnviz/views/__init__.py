@@ -32,6 +32,8 @@ class ViewOptions:
     hide: frozenset[str] = frozenset()  # layer categories the layered view leaves out
     scale: str = "log"  # the layered view's size scale: "log" or "linear"
     funnels: bool = False  # the layered view joins blocks with funnels instead of arrows
+    collapse: str = "auto"  # fold big models into blocks: "auto", "none" or "all"
+    depth: int = 2  # architecture levels: 1 overview only, 2 with drill-downs, 3 deeper...
 
 
 def parse_views(text: str | None) -> tuple[str, ...]:
@@ -60,6 +62,13 @@ def parse_categories(text: str | None) -> frozenset[str]:
     return names
 
 
+def overview(graph: Graph, options: ViewOptions) -> Graph:
+    """The graph a view draws: big models folded into blocks (see `passes.collapse`)."""
+    from ..passes import collapse, should_collapse
+
+    return collapse(graph) if should_collapse(graph, options.collapse) else graph
+
+
 def build_view(
     name: str, graph: Graph, frame: Frame, theme: Theme, options: ViewOptions
 ) -> list[SlideScene]:
@@ -71,7 +80,9 @@ def build_view(
     if name == "architecture":
         from .architecture import architecture_slides
 
-        return architecture_slides(graph, frame, theme, options.direction)
+        return architecture_slides(
+            graph, frame, theme, options.direction, options.collapse, options.depth
+        )
     if name == "summary":
         from .summary import summary_slides
 
@@ -83,14 +94,14 @@ def build_view(
     if name == "graph":
         from .graph import graph_slides
 
-        return graph_slides(graph, frame, theme, options.direction)
+        return graph_slides(overview(graph, options), frame, theme, options.direction)
     if name == "layered":
         from .layered import LayeredOptions, layered_slides
 
         layered = LayeredOptions(options.hide, options.scale, options.funnels)
-        return layered_slides(graph, frame, theme, layered)
+        return layered_slides(overview(graph, options), frame, theme, layered)
     if name == "neurons":
         from .neurons import neuron_slides
 
-        return neuron_slides(graph, frame, theme)
+        return neuron_slides(overview(graph, options), frame, theme)
     raise InputError(f"unknown view {name!r}; choose from {', '.join(VIEWS)}")

@@ -66,6 +66,8 @@ def _hint(node: Node) -> str:
         parts.append(h.get("rate", ""))
     elif node.category == "model" and node.inner_layers:
         parts.append(f"({node.inner_layers} layers)")
+    elif node.category == "block":
+        return f"of {node.inner_layers} layers" + (f" × {node.repeat}" if node.repeat > 1 else "")
     if "activation" in h and node.category in ("conv", "dense", "recurrent", "activation"):
         parts.append(h["activation"])
     return " ".join(p for p in parts if p)
@@ -173,24 +175,34 @@ def legend_height(graph: Graph, frame: Frame) -> float:
     return len(rows) * (line_height(_LEGEND_FONT) + 6) + 8
 
 
-def legend_and_caption(graph: Graph, frame: Frame, theme: Theme, height: float) -> list[Box]:
-    """The totals caption (left) and the category legend (right) along the slide's bottom."""
+def legend_and_caption(
+    graph: Graph,
+    frame: Frame,
+    theme: Theme,
+    height: float,
+    nav: list[tuple[str, str]] | None = None,
+) -> list[Box]:
+    """The totals caption (left) and the category legend (right) along the slide's bottom;
+    with `nav` (label, slide key) pairs, links to other slides take the caption's place."""
     content = frame.content
     row_h = line_height(_LEGEND_FONT) + 6
     top = content.bottom - height + 8
-    caption = caption_text(graph)
-    caption_w = text_width(caption, _LEGEND_FONT) + 2
-    boxes = [
-        Box(
-            id="caption",
-            rect=Rect(content.x, top, caption_w, row_h),
-            paragraphs=(Paragraph((Run(caption, _LEGEND_FONT, color=MUTED),), align="l"),),
-            geometry="rect",
-            pad_x=0,
-            pad_y=0,
-            alt_text=caption,
-        )
-    ]
+    if nav:
+        boxes = _nav_boxes(nav, content.x, top, row_h)
+    else:
+        caption = caption_text(graph)
+        caption_w = text_width(caption, _LEGEND_FONT) + 2
+        boxes = [
+            Box(
+                id="caption",
+                rect=Rect(content.x, top, caption_w, row_h),
+                paragraphs=(Paragraph((Run(caption, _LEGEND_FONT, color=MUTED),), align="l"),),
+                geometry="rect",
+                pad_x=0,
+                pad_y=0,
+                alt_text=caption,
+            )
+        ]
     rows = _legend_rows(graph, content.w)
     for r, row in enumerate(rows):
         y = top + r * row_h
@@ -222,6 +234,31 @@ def legend_and_caption(graph: Graph, frame: Frame, theme: Theme, height: float) 
                 )
             )
             x += w
+    return boxes
+
+
+def _nav_boxes(nav: list[tuple[str, str]], x: float, y: float, height: float) -> list[Box]:
+    """Small rounded buttons that jump to other slides."""
+    boxes = []
+    for label, key in nav:
+        text = shorten(label, 150, _LEGEND_FONT)
+        width = text_width(text, _LEGEND_FONT) + 14
+        boxes.append(
+            Box(
+                id=f"link {label}",
+                rect=Rect(x, y, width, height),
+                paragraphs=(Paragraph((Run(text, _LEGEND_FONT, color=ColorRef("hlink")),)),),
+                fill=ColorRef("bg1"),
+                line=ColorRef("hlink"),
+                line_width=0.75,
+                rounding=0.5,
+                pad_x=7,
+                pad_y=0,
+                alt_text=f"Go to {label.strip('↑←→ ')}",
+                link=key,
+            )
+        )
+        x += width + 8
     return boxes
 
 

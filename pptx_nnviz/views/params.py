@@ -3,45 +3,37 @@ models), trainable and non-trainable stacked; its data is editable in PowerPoint
 
 from __future__ import annotations
 
-import re
-
 from ..geometry import Rect
 from ..ir import Graph, Node
+from ..passes import block_key, find_blocks
 from ..scene import BarChart, Frame, SlideScene
 from ..text import format_count, sanitize
 from ..theme import ColorRef
 
 MAX_BARS = 28  # per slide: more would not leave each bar a readable label
-_BLOCK = re.compile(r"^(.*?block_?\d+[a-z]?)(?:_|$)", re.IGNORECASE)
-
-
-def block_key(name: str) -> str:
-    """The block a layer belongs to by its name: 'conv2_block1_1_conv' -> 'conv2_block1',
-    'block2a_expand_conv' -> 'block2a'; otherwise the name without its last part."""
-    match = _BLOCK.match(name)
-    if match:
-        return match.group(1)
-    return name.rsplit("_", 1)[0] if "_" in name else name
 
 
 def parameter_bars(graph: Graph) -> tuple[str, list[tuple[str, int, int]]]:
-    """(unit, bars): one bar per layer with parameters, or per block when there are too many;
-    each bar is (label, trainable, non-trainable)."""
+    """(unit, bars): one bar per layer with parameters, or per block (as the architecture
+    overview finds them) when there are too many; each bar is (label, trainable, frozen)."""
     layers = [n for n in graph.nodes if n.params > 0]
     if len(layers) <= MAX_BARS:
         return "layer", [(n.name, n.trainable_params, n.non_trainable_params) for n in layers]
-    blocks: dict[str, list[Node]] = {}
-    for node in layers:
-        blocks.setdefault(block_key(node.name), []).append(node)
-    bars = [
-        (
-            key,
-            sum(n.trainable_params for n in members),
-            sum(n.non_trainable_params for n in members),
-        )
-        for key, members in blocks.items()
-    ]
+    bars = []
+    for block in find_blocks(graph):
+        counted = [n for n in block if not n.shared_with]
+        trainable = sum(n.trainable_params for n in counted)
+        frozen = sum(n.non_trainable_params for n in counted)
+        if trainable or frozen:
+            name = block[0].name if len(block) == 1 else _block_label(block)
+            bars.append((name, trainable, frozen))
     return "block", bars
+
+
+def _block_label(block: list[Node]) -> str:
+    keys = [block_key(n.name, n.class_name) for n in block]
+    named = [k for k in keys if k]
+    return max(set(named), key=named.count) if named else f"{block[0].name} … {block[-1].name}"
 
 
 def params_slides(graph: Graph, frame: Frame) -> list[SlideScene]:

@@ -1,0 +1,323 @@
+"""Property-based tests: the layout invariants of design.md section 4 hold on random DAGs
+(wide fan-out, long skip connections, many inputs and outputs, deep chains).
+
+The layout engine is pure geometry, so most examples go straight to `layout_graph`; a few go
+through the whole deck (`build_deck` + `deck_checks`). Example counts are bounded so the file
+runs in the normal suite.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+
+import pytest
+from deck_checks import check_deck
+from hypothesis import HealthCheck, assume, given, settings
+from hypothesis import strategies as st
+
+from pptx_nnviz.deck import build_deck
+from pptx_nnviz.geometry import Rect
+from pptx_nnviz.ir import Edge, Graph, Node
+from pptx_nnviz.layout import MIN_FONT, Layout, Spacing, layout_graph, rank_nodes
+
+AREA = (900.0, 420.0)
+Edges = list[tuple[str, str]]
+
+
+# --------------------------------------------------------------------------- strategies
+
+
+def _ids(n: int) -> list[str]:
+    return [f"n{i}" for i in range(n)]
+
+
+@st.composite
+def random_dags(draw: st.DrawFn, max_nodes: int = 24) -> tuple[list[str], Edges]:
+    """A model-like DAG: each layer takes one to three earlier layers as inputs; now and then a
+    layer is a further model input (no inputs)."""
+    n = draw(st.integers(1, max_nodes))
+    ids = _ids(n)
+    edges: Edges = []
+    for j in range(1, n):
+        if draw(st.integers(0, 9)) == 0:
+            continue  # another model input
+        parents = draw(st.sets(st.integers(0, j - 1), min_size=1, max_size=3))
+        edges += [(ids[i], ids[j]) for i in sorted(parents)]
+    return ids, edges
+
+
+@st.composite
+def fan_outs(draw: st.DrawFn) -> tuple[list[str], Edges]:
+    """One layer feeding many (Inception-like branches), optionally joined again."""
+    width = draw(st.integers(2, 10))
+    depth = draw(st.integers(1, 3))
+    ids = ["root"]
+    edges: Edges = []
+    ends = []
+    for b in range(width):
+        previous = "root"
+        for d in range(depth if draw(st.booleans()) else 1):
+            node = f"b{b}_{d}"
+            ids.append(node)
+            edges.append((previous, node))
+            previous = node
+        ends.append(previous)
+    if draw(st.booleans()):
+        ids.append("join")
+        edges += [(e, "join") for e in ends]
+    return ids, edges
+
+
+@st.composite
+def skip_chains(draw: st.DrawFn) -> tuple[list[str], Edges]:
+    """A chain with long skip connections (ResNet/U-Net-like), some spanning many ranks."""
+    n = draw(st.integers(3, 40))
+    ids = _ids(n)
+    edges = list(zip(ids, ids[1:]))
+    for _ in range(draw(st.integers(1, 6))):
+        i = draw(st.integers(0, n - 3))
+        j = draw(st.integers(i + 2, n - 1))
+        edges.append((ids[i], ids[j]))
+    return ids, list(dict.fromkeys(edges))
+
+
+@st.composite
+def many_ends(draw: st.DrawFn) -> tuple[list[str], Edges]:
+    """Several inputs merging into a trunk that splits into several outputs."""
+    inputs = [f"in{i}" for i in range(draw(st.integers(2, 6)))]
+    trunk = [f"t{i}" for i in range(draw(st.integers(1, 5)))]
+    outputs = [f"out{i}" for i in range(draw(st.integers(2, 6)))]
+    edges = [(i, trunk[0]) for i in inputs] + list(zip(trunk, trunk[1:]))
+    edges += [(trunk[-1], o) for o in outputs]
+    extra = draw(st.lists(st.tuples(st.sampled_from(inputs), st.sampled_from(outputs)), max_size=3))
+    return inputs + trunk + outputs, list(dict.fromkeys(edges + extra))
+
+
+@st.composite
+def deep_chains(draw: st.DrawFn) -> tuple[list[str], Edges]:
+    """Long chains that wrap into columns and continue on further pages."""
+    ids = _ids(draw(st.integers(20, 160)))
+    return ids, list(zip(ids, ids[1:]))
+
+
+@st.composite
+def sizes(draw: st.DrawFn, ids: list[str]) -> dict[str, float]:
+    """Each box's width in ems (names from short to long)."""
+    return {i: draw(st.floats(4.0, 18.0)) for i in ids}
+
+
+def _size_function(ems: dict[str, float]):
+    def size(node_id: str, font: float, compact: bool) -> tuple[float, float]:
+        return (ems[node_id] * font, (2 if compact else 3) * 1.22 * font + 8)
+
+    return size
+
+
+# --------------------------------------------------------------------------- invariants
+
+
+def check_layout(
+    layout: Layout, node_ids: list[str], edges: Edges, area: tuple[float, float] = AREA
+) -> None:
+    """design.md section 4, measured on the layout: every node placed once, no overlaps, all
+    inside the area, every edge drawn, routes glued to their boxes' sites, orthogonal, and no
+    route through an unrelated box."""
+    frame = Rect(0, 0, *area)
+    placed: Counter[str] = Counter()
+    drawn: set[tuple[str, str]] = set()
+    for page in layout.pages:
+        boxes = {b.id: b.rect for b in page.boxes}
+        assert len(boxes) == len(page.boxes), "box ids are unique on a page"
+        for b in page.boxes:
+            assert b.rect.inside(frame), f"{b.id} {b.rect} outside the area {area}"
+            if b.kind == "node":
+                placed[b.id] += 1
+        rects = list(boxes.items())
+        for i, (a_id, a) in enumerate(rects):
+            for b_id, b in rects[i + 1 :]:
+                assert not a.overlaps(b), f"{a_id} overlaps {b_id}"
+        for route in page.routes:
+            drawn.add(route.edge)
+            src, dst = boxes[route.source], boxes[route.target]
+            assert route.points[0] == pytest.approx(src.site(route.source_site), abs=0.01)
+            assert route.points[-1] == pytest.approx(dst.site(route.target_site), abs=0.01)
+            for p, q in zip(route.points, route.points[1:]):
+                assert p[0] == pytest.approx(q[0]) or p[1] == pytest.approx(q[1]), route
+                for other_id, other in boxes.items():
+                    if other_id not in (route.source, route.target):
+                        assert not other.crossed_by(p, q), f"{route.edge} crosses {other_id}"
+    assert placed == Counter(node_ids), "every node is placed exactly once"
+    missing = set(edges) - drawn
+    assert not missing, f"edges not drawn: {sorted(missing)[:5]}"
+
+
+def fits_comfortably(
+    ids: list[str], edges: Edges, ems: dict[str, float], direction: str | None
+) -> bool:
+    """Does the widest rank (boxes, gaps and the lanes of edges passing through) take at most
+    60% of the page at 9 pt in some allowed direction? A rank wider than the page cannot be
+    laid inside it (see test_rank_wider_than_the_page_stays_inside), so the random tests keep
+    to graphs where fitting is clearly possible."""
+    ranks = rank_nodes(ids, list(dict.fromkeys(edges)))
+    members: dict[int, list[str]] = {}
+    for node, r in ranks.items():
+        members.setdefault(r, []).append(node)
+    size = _size_function(ems)
+    for d in [direction] if direction else ["TB", "LR"]:
+        gap = Spacing.for_font(MIN_FONT, d).node_gap
+        capacity = AREA[0] if d == "TB" else AREA[1]
+        widest = 0.0
+        for r, nodes in members.items():
+            extents = [size(n, MIN_FONT, True)[0 if d == "TB" else 1] for n in nodes]
+            passing = sum(1 for a, b in set(edges) if ranks[a] < r < ranks[b])
+            widest = max(widest, sum(extents) + gap * (len(nodes) - 1) + passing * MIN_FONT * 1.8)
+        if widest <= 0.6 * capacity:
+            return True
+    return False
+
+
+def _run(graph: tuple[list[str], Edges], ems: dict[str, float], direction: str | None) -> None:
+    ids, edges = graph
+    assume(fits_comfortably(ids, edges, ems, direction))
+    layout = layout_graph(ids, edges, _size_function(ems), AREA, direction=direction)
+    check_layout(layout, ids, edges)
+
+
+DIRECTIONS = st.sampled_from([None, "TB", "LR"])
+SLOW_OK = [HealthCheck.too_slow, HealthCheck.filter_too_much]
+#: Derandomised: the same examples on every run, so the suite is reproducible.
+FAST = settings(max_examples=60, deadline=None, derandomize=True, suppress_health_check=SLOW_OK)
+
+
+@FAST
+@given(data=st.data(), graph=random_dags(), direction=DIRECTIONS)
+def test_random_dags(data, graph, direction):
+    _run(graph, data.draw(sizes(graph[0])), direction)
+
+
+@FAST
+@given(data=st.data(), graph=fan_outs(), direction=DIRECTIONS)
+def test_wide_fan_out(data, graph, direction):
+    _run(graph, data.draw(sizes(graph[0])), direction)
+
+
+@FAST
+@given(data=st.data(), graph=skip_chains(), direction=DIRECTIONS)
+def test_long_skip_connections(data, graph, direction):
+    _run(graph, data.draw(sizes(graph[0])), direction)
+
+
+@FAST
+@given(data=st.data(), graph=many_ends(), direction=DIRECTIONS)
+def test_many_inputs_and_outputs(data, graph, direction):
+    _run(graph, data.draw(sizes(graph[0])), direction)
+
+
+@settings(max_examples=20, deadline=None, derandomize=True, suppress_health_check=SLOW_OK)
+@given(data=st.data(), graph=deep_chains(), direction=DIRECTIONS)
+def test_deep_chains(data, graph, direction):
+    _run(graph, data.draw(sizes(graph[0])), direction)
+
+
+# --------------------------------------------------------------------------- whole decks
+
+CATEGORIES = ["conv", "dense", "merge", "pooling", "normalization", "other"]
+
+
+def _graph(ids: list[str], edges: Edges, data: st.DataObject) -> Graph:
+    """A Graph for the random DAG: names of random length, random categories."""
+    names = {i: data.draw(st.text("abcdefghij_", min_size=1, max_size=40)) + i for i in ids}
+    nodes = tuple(
+        Node(
+            id=i,
+            name=names[i],
+            class_name="Layer",
+            category=data.draw(st.sampled_from(CATEGORIES)),
+            output_shapes=((None, 8),),
+            trainable_params=data.draw(st.integers(0, 10**6)),
+        )
+        for i in ids
+    )
+    has_input = {t for _, t in edges}
+    has_output = {s for s, _ in edges}
+    return Graph(
+        "random",
+        nodes,
+        tuple(Edge(s, t, (None, 8)) for s, t in edges),
+        tuple(i for i in ids if i not in has_input),
+        tuple(i for i in ids if i not in has_output),
+    )
+
+
+@settings(max_examples=12, deadline=None, derandomize=True, suppress_health_check=SLOW_OK)
+@given(
+    data=st.data(),
+    graph=st.one_of(random_dags(16), fan_outs(), skip_chains(), many_ends()),
+    direction=DIRECTIONS,
+)
+def test_random_graphs_through_the_deck(tmp_path_factory, data, graph, direction):
+    ids, edges = graph
+    assume(fits_comfortably(ids, edges, dict.fromkeys(ids, 18.0), direction))
+    path = build_deck(
+        _graph(ids, edges, data),
+        tmp_path_factory.mktemp("random") / "random.pptx",
+        direction=direction,
+        views=["architecture"],
+    )
+    reports = check_deck(path)
+    assert reports
+    for report in reports:
+        assert report.problems == {}, f"slide {report.number}: {report.problems}"
+
+
+# --------------------------------------------------------------------------- found by hypothesis
+
+
+def _uniform(ids: list[str], ems: float = 4.0) -> dict[str, float]:
+    return dict.fromkeys(ids, ems)
+
+
+def test_entry_markers_stay_unique_when_a_layer_feeds_several_columns(tmp_path):
+    """n0 feeds layers in several later columns of one page: each column gets its own entry
+    marker (they used to share the id `entry:n0`, so connectors glued to the wrong marker).
+    Found by hypothesis; fixed in layout._GraphLayout._pages."""
+    ids = _ids(30)
+    edges = list(zip(ids, ids[1:])) + [("n0", "n10"), ("n0", "n20"), ("n0", "n29")]
+    layout = layout_graph(ids, edges, _size_function(_uniform(ids, 8.0)), AREA, direction="TB")
+    for_n0 = [
+        [b.id for b in page.boxes if b.kind == "entry" and b.refs == ("n0",)]
+        for page in layout.pages
+    ]
+    assert max(len(markers) for markers in for_n0) >= 2, "the case this test is about"
+    check_layout(layout, ids, edges)  # includes: box ids are unique on a page
+    nodes = tuple(Node(i, i, "Dense", "dense", output_shapes=((None, 8),)) for i in ids)
+    graph = Graph("skips", nodes, tuple(Edge(s, t) for s, t in edges), ("n0",), ("n29",))
+    path = build_deck(graph, tmp_path / "skips.pptx", direction="TB", views=["architecture"])
+    for report in check_deck(path):
+        assert report.problems == {}, f"slide {report.number}: {report.problems}"
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="a rank wider than the page (19 branches of one layer) cannot fit at 9 pt in either "
+    "direction and the layout has no way to split a rank: boxes leave the area. Reported.",
+)
+def test_rank_wider_than_the_page_stays_inside():
+    leaves = [f"leaf{i}" for i in range(19)]
+    ids, edges = ["root", *leaves], [("root", leaf) for leaf in leaves]
+    layout = layout_graph(ids, edges, _size_function(_uniform(ids)), AREA)
+    check_layout(layout, ids, edges)
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="automatic direction/style choice keeps an overflowing 14 pt layout although 12 pt "
+    "(TB) and 11 pt (LR) fit: layout_graph tries only the 4 best-estimated attempts and the "
+    "estimate ignores the coordinate programme's spreading. Reported to the lead.",
+)
+def test_auto_style_picks_a_layout_that_fits():
+    ids = _ids(9)
+    edges = [("n0", "n5"), ("n0", "n6"), ("n0", "n7"), ("n1", "n8")]
+    ems = dict(zip(ids, [4.0, 4.0, 4.0, 4.0, 4.0, 5.0, 18.0, 18.0, 12.0]))
+    layout = layout_graph(ids, edges, _size_function(ems), AREA)
+    check_layout(layout, ids, edges)
