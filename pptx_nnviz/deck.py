@@ -46,6 +46,7 @@ def open_template(template: str | os.PathLike | None, theme: Theme) -> Any:
     except Exception as exc:
         raise _template_error(path, exc) from exc
     _remove_slides(prs)
+    _fast_partnames(prs)
     return prs
 
 
@@ -95,6 +96,30 @@ def _template_error(path: Path, exc: Exception) -> InputError:
     return InputError(
         f"template {path} cannot be read as a PowerPoint file ({detail}); {_TEMPLATE_HINT}"
     )
+
+
+def _fast_partnames(prs: Any) -> None:
+    """python-pptx names each new part by walking every part of the package, which makes
+    adding slides and notes quadratic; we only add parts, so count on from the first scan."""
+    package = prs.part.package
+    original = package.next_partname
+    counters: dict[str, int] = {}
+
+    def next_partname(tmpl: str) -> Any:
+        if tmpl not in counters:
+            name = original(tmpl)
+            counters[tmpl] = int(str(name).removeprefix(tmpl.split("%d")[0]).split(".")[0])
+            return name
+        counters[tmpl] += 1
+        return _uri(tmpl % counters[tmpl])
+
+    package.next_partname = next_partname
+
+
+def _uri(name: str) -> Any:
+    from pptx.opc.packuri import PackURI
+
+    return PackURI(name)
 
 
 def _remove_slides(prs: Any) -> None:

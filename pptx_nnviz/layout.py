@@ -22,6 +22,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
 from .geometry import BOTTOM, LEFT, RIGHT, TOP, Point, Rect, bounding_rect
+from .ir import topological_order
 from .text import line_height, shorten, text_width
 
 #: (node id, font size, compact) -> (width, height) of the node's box
@@ -126,7 +127,7 @@ def layout_graph(
             attempts.append(((overflow > 0, pages, untidy, number, d != "TB"), attempt))
     attempts.sort(key=lambda item: item[0])
     best: tuple[tuple[bool, int, int, int, bool], Layout] | None = None
-    for estimated, attempt in attempts[:4]:
+    for estimated, attempt in attempts:
         if best is not None and estimated >= best[0]:
             break  # nothing left can beat what is already laid out
         layout = attempt.run()
@@ -159,8 +160,6 @@ def rank_nodes(node_ids: Sequence[str], edges: Sequence[tuple[str, str]]) -> dic
     """Integer ranks, every edge going down at least one rank, edges kept short: longest-path
     ranks, then each layer with more outputs than inputs (inputs joining late, say) moves down
     next to its first consumer, which shortens the total edge length (linear time)."""
-    from .ir import topological_order
-
     ranks = _longest_path_ranks(node_ids, edges)
     successors: dict[str, list[str]] = defaultdict(list)
     indegree: dict[str, int] = defaultdict(int)
@@ -229,13 +228,46 @@ class _GraphLayout:
         for node in self.node_ids:
             w, h = size_of(node, font_size, compact)
             self.sizes[node] = (w, h) if direction == "TB" else (h, w)
-        self.n_ranks = max(ranks.values(), default=-1) + 1
+        self.ranks = self._split_wide_ranks(ranks)
+        self.n_ranks = max(self.ranks.values(), default=-1) + 1
         self.rank_members: list[list[str]] = [[] for _ in range(self.n_ranks)]
         for node in self.node_ids:
-            self.rank_members[ranks[node]].append(node)
+            self.rank_members[self.ranks[node]].append(node)
         self.successors: dict[str, list[str]] = defaultdict(list)
         for s, t in edges:
             self.successors[s].append(t)
+
+    def _split_wide_ranks(self, ranks: dict[str, int]) -> dict[str, int]:
+        """A rank wider than the page (many parallel branches) is staggered over several
+        ranks: the layers that do not fit move one rank down, and everything below follows."""
+        members: dict[int, list[str]] = defaultdict(list)
+        for node in self.node_ids:
+            members[ranks[node]].append(node)
+        limit = 0.7 * self.cross_capacity  # the rest is room for lanes to the moved layers
+        result: dict[str, int] = {}
+        shift = 0
+        for rank in sorted(members):
+            row: list[str] = []
+            used = 0.0
+            for node in members[rank]:
+                width = self.sizes[node][0] + (self.spacing.node_gap if row else 0.0)
+                if row and used + width > limit:
+                    shift += 1  # start a new rank for the rest
+                    row, used = [], 0.0
+                    width = self.sizes[node][0]
+                row.append(node)
+                used += width
+                result[node] = rank + shift
+        if shift == 0:
+            return result
+        # Keep every edge pointing down (a safety net: ranks only ever shifted downwards).
+        successors: dict[str, list[str]] = defaultdict(list)
+        for s, t in self.edges:
+            successors[s].append(t)
+        for node in topological_order(self.node_ids, self.edges):
+            for t in successors[node]:
+                result[t] = max(result[t], result[node] + 1)
+        return result
 
     # -- step 2: wrapping -----------------------------------------------------------------
 
@@ -261,7 +293,8 @@ class _GraphLayout:
             + passing[r] * lane_sep * 2
             for r, members in enumerate(self.rank_members)
         ]
-        widths = [max(rank_width[seg.first : seg.last + 1]) for seg in segments]
+        # The coordinate programme spreads boxes to straighten edges: allow some air.
+        widths = [1.1 * max(rank_width[seg.first : seg.last + 1]) for seg in segments]
         pages = self._paginate(widths)
         overflow = max(max(widths) - self.cross_capacity, 0.0)
         return overflow, pages[-1] + 1, untidy

@@ -76,6 +76,7 @@ def cut_nodes(graph: Graph) -> set[str]:
 MAX_REGION = 40  # a stretch between cut nodes longer than this is split by layer names
 MIN_RUN = 3  # runs of this many unnamed single layers become one block
 MAX_RUN = 24  # ... and a longer run is cut into blocks of this many
+MAX_BLOCK = 64  # pieces stop merging into a block (by name) past this many layers
 
 
 def find_blocks(graph: Graph, *, split_by_name: bool = True) -> list[list[Node]]:
@@ -98,6 +99,7 @@ def find_blocks(graph: Graph, *, split_by_name: bool = True) -> list[list[Node]]
             blocks
             and not _is_io(piece)
             and not _is_io(blocks[-1])
+            and len(blocks[-1]) + len(piece) <= MAX_BLOCK
             and (
                 _related(key, keys[-1])
                 or key is None
@@ -174,7 +176,10 @@ def signature(nodes: list[Node], graph: Graph) -> tuple:
             if e.target in index
         )
     )
-    layers = tuple((n.class_name, n.hyperparams) for n in nodes)
+    # Dropout rates often grow with depth (EfficientNet's drop-connect): not a difference.
+    layers = tuple(
+        (n.class_name, () if n.category == "dropout" else n.hyperparams) for n in nodes
+    )
     return layers, wiring
 
 
@@ -242,7 +247,7 @@ def _block_node(graph: Graph, run: list[list[Node]]) -> Node:
         )
     )
     return Node(
-        id=f"block:{names[0]}",
+        id="block:" + re.sub(r"\W+", "_", names[0]).strip("_"),
         name=name,
         class_name="Block",
         category="block",

@@ -17,7 +17,7 @@ import pptx_nnviz
 from pptx_nnviz.cli import main
 from pptx_nnviz.deck import build_deck
 from pptx_nnviz.keras_loader import to_graph
-from pptx_nnviz.views import VIEWS
+from pptx_nnviz.views import VIEWS, ViewOptions, overview
 from pptx_nnviz.views.neurons import MAX_UNITS, SKIPPED
 from pptx_nnviz.views.summary import summary_records, summary_text
 
@@ -110,7 +110,7 @@ def test_layered_view_has_one_cube_per_visible_layer(full_deck):
         for shape in group.shapes
         if shape.name.startswith("cube ")
     ]
-    assert len(cubes) == len(graph.nodes)
+    assert len(cubes) == len(overview(graph, ViewOptions()).nodes)  # big models: per block
     assert all(c.auto_shape_type is not None for c in cubes)
 
 
@@ -123,7 +123,7 @@ def test_neuron_view_caps_units(full_deck):
                 if shape.name.startswith("unit "):
                     layer = shape.name.split(" ")[1]
                     units[layer] = units.get(layer, 0) + 1
-    kept = [n for n in graph.nodes if n.category not in SKIPPED]
+    kept = [n for n in overview(graph, ViewOptions()).nodes if n.category not in SKIPPED]
     assert set(units) == {n.id for n in kept}
     for node in kept:
         width = (node.output_shape or (1,))[-1] or 1

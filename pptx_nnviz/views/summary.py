@@ -208,8 +208,13 @@ def _column_widths(
     if sum(natural) <= total:
         stretch = min(1.35, max(1.0, 0.6 * total / sum(natural)))
         return [w * stretch for w in natural]
-    # Too wide: give every column at least its header, share the rest by natural width.
-    floor = [text_width(h, font, bold=True) + 2 * CELL_PAD_X + 2 for h in header]
+    # Too wide: shapes and counts keep their width; names and links share the rest (cut
+    # with an ellipsis), each at least as wide as its header.
+    floor = [
+        natural[i] if h in ("Output shape", "Param #")
+        else text_width(h, font, bold=True) + 2 * CELL_PAD_X + 2
+        for i, h in enumerate(header)
+    ]
     spare = total - sum(floor)
     wanted = [max(n - f, 0.0) for n, f in zip(natural, floor)]
     return [f + spare * w / sum(wanted) for f, w in zip(floor, wanted)]
