@@ -177,9 +177,7 @@ def signature(nodes: list[Node], graph: Graph) -> tuple:
         )
     )
     # Dropout rates often grow with depth (EfficientNet's drop-connect): not a difference.
-    layers = tuple(
-        (n.class_name, () if n.category == "dropout" else n.hyperparams) for n in nodes
-    )
+    layers = tuple((n.class_name, () if n.category == "dropout" else n.hyperparams) for n in nodes)
     return layers, wiring
 
 

@@ -69,16 +69,33 @@ class _Shape:
         x, y, w, h = self.x, self.y, self.w, self.h
         if self.prst == "ellipse":  # hc,t  il,it  l,vc  il,ib  hc,b  ir,ib  r,vc  ir,it
             c = math.cos(math.pi / 4)
-            il, ir, it, ib = x + w / 2 * (1 - c), x + w / 2 * (1 + c), y + h / 2 * (1 - c), (
-                y + h / 2 * (1 + c)
+            il, ir, it, ib = (
+                x + w / 2 * (1 - c),
+                x + w / 2 * (1 + c),
+                y + h / 2 * (1 - c),
+                (y + h / 2 * (1 + c)),
             )
-            return [(x + w / 2, y), (il, it), (x, y + h / 2), (il, ib), (x + w / 2, y + h),
-                    (ir, ib), (x + w, y + h / 2), (ir, it)][idx]
+            return [
+                (x + w / 2, y),
+                (il, it),
+                (x, y + h / 2),
+                (il, ib),
+                (x + w / 2, y + h),
+                (ir, ib),
+                (x + w, y + h / 2),
+                (ir, it),
+            ][idx]
         if self.prst == "cube":  # y1 = ss*adj; x3,t  x2,y1  l,y3  x2,b  x4,y3  r,y2
             y1 = min(w, h) * self.adj
             x4, b = x + w - y1, y + h
-            return [(x + (y1 + w) / 2, y), ((x + x4) / 2, y + y1), (x, y + (y1 + h) / 2),
-                    ((x + x4) / 2, b), (x4, y + (y1 + h) / 2), (x + w, y + (h - y1) / 2)][idx]
+            return [
+                (x + (y1 + w) / 2, y),
+                ((x + x4) / 2, y + y1),
+                (x, y + (y1 + h) / 2),
+                ((x + x4) / 2, b),
+                (x4, y + (y1 + h) / 2),
+                (x + w, y + (h - y1) / 2),
+            ][idx]
         return {
             0: (x + w / 2, y),
             1: (x, y + h / 2),

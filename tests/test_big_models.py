@@ -96,12 +96,16 @@ def test_blocks_follow_names_and_structure():
 def test_collapse_none_and_depth_one(deck_dir):
     graph = to_graph(models.application("ResNet50"))
     overview_only = build_deck(
-        graph, deck_dir / "depth1.pptx", views=["architecture"],
+        graph,
+        deck_dir / "depth1.pptx",
+        views=["architecture"],
         options=ViewOptions(depth=1),
     )
     assert len(Presentation(str(overview_only)).slides) == 1
     flat = build_deck(
-        graph, deck_dir / "flat.pptx", views=["architecture"],
+        graph,
+        deck_dir / "flat.pptx",
+        views=["architecture"],
         options=ViewOptions(collapse="none"),
     )
     titles = [s.shapes.title.text_frame.text for s in Presentation(str(flat)).slides]

@@ -32,8 +32,18 @@ def test_deck_direction_and_theme(runner, tmp_path):
     out = tmp_path / "lr.pptx"
     result = runner.invoke(
         main,
-        ["deck", EXAMPLE, "-o", str(out), "--direction", "LR", "--theme", "dark",
-         "--views", "architecture"],
+        [
+            "deck",
+            EXAMPLE,
+            "-o",
+            str(out),
+            "--direction",
+            "LR",
+            "--theme",
+            "dark",
+            "--views",
+            "architecture",
+        ],
     )
     assert result.exit_code == 0, result.output
     slide = Presentation(str(out)).slides[0]

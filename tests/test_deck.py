@@ -30,7 +30,9 @@ def built(request, deck_dir):
     graph = to_graph(model)
     # Every layer drawn (no blocks): the big-model tests cover the collapsed overview.
     path = build_deck(
-        graph, deck_dir / f"{request.param}.pptx", views=["architecture"],
+        graph,
+        deck_dir / f"{request.param}.pptx",
+        views=["architecture"],
         options=ViewOptions(collapse="none"),
     )
     return request.param, graph, path

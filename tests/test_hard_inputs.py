@@ -615,7 +615,9 @@ def test_ten_thousand_layers_paginate_in_bounded_time(tmp_path):
     graph = _chain_graph(10_000)
     start = time.perf_counter()
     path = build_deck(
-        graph, tmp_path / "big.pptx", views=["architecture"],
+        graph,
+        tmp_path / "big.pptx",
+        views=["architecture"],
         options=ViewOptions(collapse="none"),  # every layer drawn, no blocks
     )
     elapsed = time.perf_counter() - start

@@ -140,10 +140,14 @@ def test_libreoffice_renders_every_view(full_deck, tmp_path):
         pytest.skip("one model is enough here; test_deck converts two more")
     subprocess.run(
         ["soffice", "--headless", "--convert-to", "pdf", "--outdir", str(tmp_path), str(path)],
-        check=True, capture_output=True, timeout=300,
+        check=True,
+        capture_output=True,
+        timeout=300,
     )
     info = subprocess.run(
-        ["pdfinfo", str(tmp_path / (path.stem + ".pdf"))], check=True, capture_output=True,
+        ["pdfinfo", str(tmp_path / (path.stem + ".pdf"))],
+        check=True,
+        capture_output=True,
         text=True,
     ).stdout
     pages = next(line for line in info.splitlines() if line.startswith("Pages:"))
@@ -204,9 +208,7 @@ def test_user_template(mnist_model, tmp_path):
     assert len(prs.part.rels) == len([r for r in prs.part.rels.values() if r.is_external]) + len(
         [r for r in prs.part.rels.values() if not r.is_external]
     )
-    assert sum(1 for r in prs.part.rels.values() if r.reltype.endswith("/slide")) == len(
-        prs.slides
-    )
+    assert sum(1 for r in prs.part.rels.values() if r.reltype.endswith("/slide")) == len(prs.slides)
 
 
 # --------------------------------------------------------------------------- summary in text

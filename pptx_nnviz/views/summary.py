@@ -211,7 +211,8 @@ def _column_widths(
     # Too wide: shapes and counts keep their width; names and links share the rest (cut
     # with an ellipsis), each at least as wide as its header.
     floor = [
-        natural[i] if h in ("Output shape", "Param #")
+        natural[i]
+        if h in ("Output shape", "Param #")
         else text_width(h, font, bold=True) + 2 * CELL_PAD_X + 2
         for i, h in enumerate(header)
     ]
