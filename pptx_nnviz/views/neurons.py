@@ -27,7 +27,8 @@ SKIPPED = frozenset({"activation", "dropout", "normalization"})  # unit-wise: no
 MAX_UNITS = 10  # shown per layer: the first 5 and the last 4 around a "⋮"
 MAX_COLUMNS = 9  # per slide; longer models continue on further slides
 FONT = 9.0
-EDGE = ColorRef("tx1", 0.6)
+EDGE = ColorRef("tx1", 0.6)  # many thin lines: faint on a light background ...
+DARK_EDGE = ColorRef("tx1", -0.55)  # ... and on a dark one
 _SITES = {"ellipse": (6, 2), "rect": (3, 1)}  # (right, left) connection sites
 
 
@@ -227,7 +228,7 @@ def _page(
                             connection_site(source_geometry, source, out_site),
                             connection_site(target_geometry, target, in_site),
                         ),
-                        color=EDGE,
+                        color=DARK_EDGE if theme.dark_background else EDGE,
                         width=0.5,
                         arrow_size="sm",
                     )
