@@ -117,12 +117,37 @@ def layout_graph(
     ranks = rank_nodes(node_ids, edges)
     names = labels or {}
     candidates = list(styles or default_styles(len(node_ids)))
-    # Rank every (direction, style) by a cheap estimate, then lay out the most promising
-    # ones for real (the estimate ignores lane wiggle and marker widths).
+    layout = None
+    # Wide graphs: if nothing fits, stagger wide ranks harder (more room for their lanes).
+    for fill in (0.7, 0.45, 0.25):
+        layout = _best_layout(
+            node_ids, edges, ranks, size_of, area, direction, names, candidates, fill
+        )
+        if _overflow(layout, area) == 0:
+            break
+    assert layout is not None
+    return layout
+
+
+def _best_layout(
+    node_ids: Sequence[str],
+    edges: list[tuple[str, str]],
+    ranks: dict[str, int],
+    size_of: SizeFunction,
+    area: tuple[float, float],
+    direction: str | None,
+    names: dict[str, str],
+    candidates: list[Style],
+    fill: float,
+) -> Layout:
+    """Rank every (direction, style) by a cheap estimate, then lay out the most promising
+    ones for real (the estimate ignores lane wiggle and marker widths)."""
     attempts = []
     for d in [direction] if direction else list(DIRECTIONS):
         for number, (size, compact) in enumerate(candidates):
-            attempt = _GraphLayout(node_ids, edges, ranks, size_of, area, d, size, compact, names)
+            attempt = _GraphLayout(
+                node_ids, edges, ranks, size_of, area, d, size, compact, names, fill
+            )
             overflow, pages, untidy = attempt.estimate()
             attempts.append(((overflow > 0, pages, untidy, number, d != "TB"), attempt))
     attempts.sort(key=lambda item: item[0])
@@ -210,6 +235,7 @@ class _GraphLayout:
         font_size: float,
         compact: bool,
         names: dict[str, str],
+        fill: float = 0.7,
     ) -> None:
         self.node_ids = list(node_ids)
         self.edges = edges
@@ -228,7 +254,7 @@ class _GraphLayout:
         for node in self.node_ids:
             w, h = size_of(node, font_size, compact)
             self.sizes[node] = (w, h) if direction == "TB" else (h, w)
-        self.ranks = self._split_wide_ranks(ranks)
+        self.ranks = self._split_wide_ranks(ranks, fill)
         self.n_ranks = max(self.ranks.values(), default=-1) + 1
         self.rank_members: list[list[str]] = [[] for _ in range(self.n_ranks)]
         for node in self.node_ids:
@@ -237,13 +263,13 @@ class _GraphLayout:
         for s, t in edges:
             self.successors[s].append(t)
 
-    def _split_wide_ranks(self, ranks: dict[str, int]) -> dict[str, int]:
+    def _split_wide_ranks(self, ranks: dict[str, int], fill: float) -> dict[str, int]:
         """A rank wider than the page (many parallel branches) is staggered over several
         ranks: the layers that do not fit move one rank down, and everything below follows."""
         members: dict[int, list[str]] = defaultdict(list)
         for node in self.node_ids:
             members[ranks[node]].append(node)
-        limit = 0.7 * self.cross_capacity  # the rest is room for lanes to the moved layers
+        limit = fill * self.cross_capacity  # the rest is room for lanes to the moved layers
         result: dict[str, int] = {}
         shift = 0
         for rank in sorted(members):
@@ -629,6 +655,9 @@ class _SegmentLayout:
             elif ss == i:
                 outgoing[(s, st)].append(t)
         uses_entry_rank = False
+        # Many markers in one rank share its width (their labels get shorter).
+        entry_width = self._shared_width(len(incoming))
+        exit_width = self._shared_width(len(outgoing))
         for source, targets in incoming.items():
             link = links.get(i - 1) == (source, targets[0]) and seg_of[source] == i - 1
             fan = fans.get(i - 1) == source and seg_of[source] == i - 1
@@ -653,7 +682,12 @@ class _SegmentLayout:
                 self.entry_id = marker.id
             else:
                 marker = self._label_item(
-                    f"entry:{source}", 0, f"from {g.names.get(source, source)}", "entry", (source,)
+                    f"entry:{source}",
+                    0,
+                    f"from {g.names.get(source, source)}",
+                    "entry",
+                    (source,),
+                    entry_width,
                 )
             uses_entry_rank = True
             self.items[marker.id] = marker
@@ -680,13 +714,20 @@ class _SegmentLayout:
             names = [g.names.get(t, t) for t in targets]
             text = f"to {names[0]}" + (f" +{len(names) - 1}" if len(names) > 1 else "")
             marker = self._label_item(
-                f"exit:{source}>{target_seg}", exit_rank, text, "exit", tuple(targets)
+                f"exit:{source}>{target_seg}", exit_rank, text, "exit", tuple(targets), exit_width
             )
             self.items[marker.id] = marker
             self.edges.append((source, marker.id, (source, targets[0])))
         if not uses_entry_rank:
             for item in self.items.values():
                 item.rank -= 1
+
+    def _shared_width(self, count: int) -> float:
+        """Widest a marker label may be when `count` of them share one rank."""
+        if self.g.direction == "LR" or count <= 1:
+            return MARKER_MAX_WIDTH
+        share = self.g.cross_capacity / count - self.g.spacing.node_gap - 2 * self.g.font_size
+        return max(4 * self.g.font_size, min(MARKER_MAX_WIDTH, share))
 
     def _beside_limit(self, anchor: _Item) -> float:
         """A marker beside a layer may not make its rank thicker (left-to-right: wider)."""

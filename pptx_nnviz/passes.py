@@ -90,7 +90,7 @@ def find_blocks(graph: Graph, *, split_by_name: bool = True) -> list[list[Node]]
     pieces = []
     for region in (r for r in regions if r):
         long = split_by_name and len(region) > MAX_REGION
-        pieces += _split_by_name(region) if long else [region]
+        pieces += _split_by_name(region, graph) if long else [region]
     blocks: list[list[Node]] = []
     keys: list[str | None] = []
     for piece in pieces:
@@ -136,21 +136,87 @@ def _common(a: str | None, b: str | None) -> str | None:
     return "_".join(shared[: len(shared)]) or a
 
 
-def _split_by_name(region: list[Node]) -> list[list[Node]]:
-    """Split a long stretch by its layers' block names; unnamed layers join the block of
-    the named layer before them. Keeps the stretch whole if names say nothing."""
-    keys: list[str | None] = []
-    current: str | None = None
-    for node in region:
-        key = block_key(node.name, node.class_name)
-        current = key if key is not None else current
-        keys.append(current)
-    if len(set(keys) - {None}) < 2:
+def _split_by_name(region: list[Node], graph: Graph) -> list[list[Node]]:
+    """Split a long stretch by its layers' block names (NASNet's cells). An unnamed layer
+    joins the block of the named layer it feeds (or else of the one feeding it); blocks
+    that would depend on each other both ways are merged. Keeps the stretch whole if names
+    say nothing."""
+    ids = {n.id for n in region}
+    keys: dict[str, str | None] = {n.id: block_key(n.name, n.class_name) for n in region}
+    if len(set(keys.values()) - {None}) < 2:
         return [region]
+    for node in reversed(region):
+        if keys[node.id] is None:
+            fed = [keys[t] for t in graph.successors(node.id) if t in ids and keys[t]]
+            keys[node.id] = fed[0] if fed else None
+    for node in region:
+        if keys[node.id] is None:
+            feeding = [keys[p] for p in graph.predecessors(node.id) if p in ids and keys[p]]
+            keys[node.id] = feeding[0] if feeding else None
     groups: dict[str | None, list[Node]] = {}
-    for node, key in zip(region, keys):
-        groups.setdefault(key, []).append(node)
-    return list(groups.values())
+    for node in region:
+        groups.setdefault(keys[node.id], []).append(node)
+    return _merge_cycles(list(groups.values()), graph)
+
+
+def _merge_cycles(blocks: list[list[Node]], graph: Graph) -> list[list[Node]]:
+    """Merge blocks that reach each other (strongly connected once contracted), keeping the
+    order of first appearance."""
+    owner = {n.id: i for i, block in enumerate(blocks) for n in block}
+    links: dict[int, set[int]] = {i: set() for i in range(len(blocks))}
+    for i, block in enumerate(blocks):
+        for node in block:
+            for t in graph.successors(node.id):
+                if t in owner and owner[t] != i:
+                    links[i].add(owner[t])
+    component = _strongly_connected(links)
+    merged: dict[int, list[Node]] = {}
+    for i, block in enumerate(blocks):
+        merged.setdefault(component[i], []).extend(block)
+    order = {n.id: k for k, n in enumerate(graph.nodes)}
+    return [sorted(b, key=lambda n: order[n.id]) for b in merged.values()]
+
+
+def _strongly_connected(links: dict[int, set[int]]) -> dict[int, int]:
+    """Tarjan's algorithm, iterative: vertex -> id of its strongly connected component."""
+    index: dict[int, int] = {}
+    low: dict[int, int] = {}
+    on_stack: set[int] = set()
+    stack: list[int] = []
+    component: dict[int, int] = {}
+    counter = 0
+    for root in links:
+        if root in index:
+            continue
+        work = [(root, iter(sorted(links[root])))]
+        index[root] = low[root] = counter
+        counter += 1
+        stack.append(root)
+        on_stack.add(root)
+        while work:
+            vertex, children = work[-1]
+            child = next(children, None)
+            if child is None:
+                work.pop()
+                if work:
+                    parent = work[-1][0]
+                    low[parent] = min(low[parent], low[vertex])
+                if low[vertex] == index[vertex]:
+                    while True:
+                        member = stack.pop()
+                        on_stack.discard(member)
+                        component[member] = vertex
+                        if member == vertex:
+                            break
+            elif child not in index:
+                index[child] = low[child] = counter
+                counter += 1
+                stack.append(child)
+                on_stack.add(child)
+                work.append((child, iter(sorted(links[child]))))
+            elif child in on_stack:
+                low[vertex] = min(low[vertex], index[child])
+    return component
 
 
 def _region_key(region: list[Node]) -> str | None:

@@ -611,21 +611,31 @@ def _chain_graph(n: int) -> Graph:
 
 
 def test_ten_thousand_layers_paginate_in_bounded_time(tmp_path):
-    """A 10,000-layer model finishes and paginates (architecture view; about 40 s here)."""
+    """10,000 layers drawn one box each (no folding into blocks): the architecture view
+    paginates every layer exactly once (about 12 s here; 179 slides)."""
     graph = _chain_graph(10_000)
     start = time.perf_counter()
     path = build_deck(
         graph,
         tmp_path / "big.pptx",
         views=["architecture"],
-        options=ViewOptions(collapse="none"),  # every layer drawn, no blocks
+        options=ViewOptions(collapse="none"),
     )
     elapsed = time.perf_counter() - start
-    assert elapsed < 180, f"{elapsed:.0f} s"
+    assert elapsed < 120, f"{elapsed:.0f} s"
     prs = Presentation(str(path))
     assert len(prs.slides) > 100
     boxes = Counter(s.name for slide in prs.slides for s in slide.shapes if s.name in graph.by_id)
     assert len(boxes) == 10_000 and set(boxes.values()) == {1}, "every layer drawn once"
+
+
+def test_ten_thousand_layers_whole_deck(tmp_path):
+    """The default deck of a 10,000-layer model (repeats folded into blocks) finishes fast."""
+    start = time.perf_counter()
+    path = build_deck(_chain_graph(10_000), tmp_path / "big.pptx")
+    elapsed = time.perf_counter() - start
+    assert elapsed < 120, f"{elapsed:.0f} s"
+    assert len(Presentation(str(path)).slides) > 10
 
 
 def test_layout_cost_grows_about_linearly():
@@ -641,8 +651,9 @@ def test_layout_cost_grows_about_linearly():
         return time.perf_counter() - start
 
     seconds(200)  # warm up imports and caches
-    small, large = seconds(500), seconds(2000)
-    assert large < 10 * small, f"500 layers {small:.2f} s, 2000 layers {large:.2f} s"
+    small = min(seconds(1000) for _ in range(2))
+    large = min(seconds(4000) for _ in range(2))
+    assert large < 10 * small, f"1000 layers {small:.2f} s, 4000 layers {large:.2f} s"
 
 
 # --------------------------------------------------------------------------- output
