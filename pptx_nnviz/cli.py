@@ -97,6 +97,61 @@ class _OneLineErrors(click.Group):
         sys.exit(result if isinstance(result, int) else 0)
 
 
+def _model_options(command: Callable[..., None]) -> Callable[..., None]:
+    """The options every command that loads a model takes."""
+    for option in reversed(
+        [
+            click.option("--expand-nested", is_flag=True, help="Draw nested models in place."),
+            click.option("--input-shape", default=None, help="Build an unbuilt model: 28,28,1."),
+            click.option("--unsafe", is_flag=True, help="Let Keras run code stored in the file."),
+            click.option(
+                "--custom-objects",
+                type=click.Path(path_type=Path),
+                default=None,
+                metavar="FILE.py",
+                help="A Python file defining the custom layers a saved model uses (imported).",
+            ),
+        ]
+    ):
+        command = option(command)
+    return command
+
+
+def _look_options(command: Callable[..., None]) -> Callable[..., None]:
+    """The options of every drawing command: direction and theme."""
+    command = click.option(
+        "--theme", default="light", show_default=True, help="light, dark or print."
+    )(command)
+    return click.option(
+        "--direction",
+        type=click.Choice(["TB", "LR", "auto"], case_sensitive=False),
+        default="auto",
+        show_default=True,
+        help="Flow top-to-bottom or left-to-right; auto picks what fits best.",
+    )(command)
+
+
+def _load_graph(
+    model: str,
+    *,
+    expand_nested: bool,
+    input_shape: str | None,
+    unsafe: bool,
+    custom_objects: Path | None,
+) -> Any:
+    """Load MODEL as the command line asks and walk it into a graph; print its warnings."""
+    from .keras_loader import load_custom_objects, load_model, to_graph
+
+    objects = load_custom_objects(custom_objects) if custom_objects is not None else None
+    keras_model = load_model(
+        model, unsafe=unsafe, custom_objects=objects, input_shape=_parse_shape(input_shape)
+    )
+    graph = to_graph(keras_model, expand_nested=expand_nested)
+    for warning in graph.warnings:
+        click.echo(f"Warning: {warning}", err=True)
+    return graph
+
+
 @click.group(cls=_OneLineErrors, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(package_name="pptx_nnviz")
 def main() -> None:
@@ -112,14 +167,7 @@ def main() -> None:
     default=None,
     help="The .pptx file to write (default: MODEL's name + .pptx in this folder).",
 )
-@click.option(
-    "--direction",
-    type=click.Choice(["TB", "LR", "auto"], case_sensitive=False),
-    default="auto",
-    show_default=True,
-    help="Flow top-to-bottom or left-to-right; auto picks what fits best.",
-)
-@click.option("--theme", default="light", show_default=True, help="light, dark or print.")
+@_look_options
 @click.option(
     "--template",
     type=click.Path(path_type=Path),
@@ -158,16 +206,7 @@ def main() -> None:
     show_default=True,
     help="Architecture levels: 1 the overview only, 2 with a slide per block, 3 deeper.",
 )
-@click.option("--expand-nested", is_flag=True, help="Draw nested models' layers in place.")
-@click.option("--input-shape", default=None, help="Build an unbuilt model, e.g. 28,28,1.")
-@click.option("--unsafe", is_flag=True, help="Let Keras run code stored in the model file.")
-@click.option(
-    "--custom-objects",
-    type=click.Path(path_type=Path),
-    default=None,
-    metavar="FILE.py",
-    help="A Python file defining the custom layers a saved model uses (it is imported).",
-)
+@_model_options
 @click.option("--pdf", is_flag=True, help="Also write the deck as PDF (needs LibreOffice).")
 @click.option("--debug", is_flag=True, help="Show tracebacks.")
 @_friendly_errors
@@ -191,7 +230,6 @@ def deck(
 ) -> None:
     """Write an editable PowerPoint deck of MODEL."""
     from .deck import build_deck, check_template
-    from .keras_loader import load_custom_objects, load_model, to_graph
     from .theme import get_theme
     from .views import ViewOptions, parse_categories, parse_views
 
@@ -211,13 +249,13 @@ def deck(
         output = Path(_default_name(model) + ".pptx")
     if output.suffix.lower() != ".pptx":
         raise InputError(f"{output}: the output must end in .pptx")
-    objects = load_custom_objects(custom_objects) if custom_objects is not None else None
-    keras_model = load_model(
-        model, unsafe=unsafe, custom_objects=objects, input_shape=_parse_shape(input_shape)
+    graph = _load_graph(
+        model,
+        expand_nested=expand_nested,
+        input_shape=input_shape,
+        unsafe=unsafe,
+        custom_objects=custom_objects,
     )
-    graph = to_graph(keras_model, expand_nested=expand_nested)
-    for warning in graph.warnings:
-        click.echo(f"Warning: {warning}", err=True)
     path = build_deck(
         graph, output, theme=theme, template=template, views=chosen_views, options=options
     )
@@ -248,14 +286,7 @@ def _default_name(model: str) -> str:
     show_default=True,
     help="Which view to draw, named as in the deck (architecture, summary, params...).",
 )
-@click.option(
-    "--direction",
-    type=click.Choice(["TB", "LR", "auto"], case_sensitive=False),
-    default="auto",
-    show_default=True,
-    help="Flow top-to-bottom or left-to-right; auto picks what fits best.",
-)
-@click.option("--theme", default="light", show_default=True, help="light, dark or print.")
+@_look_options
 @click.option("--width", default=None, help="Scale to this width, e.g. 8.5cm or 3.3in.")
 @click.option(
     "--dpi",
@@ -270,16 +301,7 @@ def _default_name(model: str) -> str:
     default=None,
     help="Only this page of a view that spans several slides (default: all, stacked).",
 )
-@click.option("--expand-nested", is_flag=True, help="Draw nested models' layers in place.")
-@click.option("--input-shape", default=None, help="Build an unbuilt model, e.g. 28,28,1.")
-@click.option("--unsafe", is_flag=True, help="Let Keras run code stored in the model file.")
-@click.option(
-    "--custom-objects",
-    type=click.Path(path_type=Path),
-    default=None,
-    metavar="FILE.py",
-    help="A Python file defining the custom layers a saved model uses (it is imported).",
-)
+@_model_options
 @click.option("--debug", is_flag=True, help="Show tracebacks.")
 @_friendly_errors
 def figure(
@@ -299,7 +321,6 @@ def figure(
     """Write a view of MODEL as a figure for a paper (.svg, .pdf) or a page (.png)."""
     from .figures import figure as write_figure
     from .figures import figure_format, parse_width
-    from .keras_loader import load_custom_objects, load_model, to_graph
     from .theme import get_theme
 
     view = view.strip().lower()
@@ -308,13 +329,13 @@ def figure(
     figure_format(output)  # fail fast, before loading a model
     get_theme(theme)
     parse_width(width)
-    objects = load_custom_objects(custom_objects) if custom_objects is not None else None
-    keras_model = load_model(
-        model, unsafe=unsafe, custom_objects=objects, input_shape=_parse_shape(input_shape)
+    graph = _load_graph(
+        model,
+        expand_nested=expand_nested,
+        input_shape=input_shape,
+        unsafe=unsafe,
+        custom_objects=custom_objects,
     )
-    graph = to_graph(keras_model, expand_nested=expand_nested)
-    for warning in graph.warnings:
-        click.echo(f"Warning: {warning}", err=True)
     path = write_figure(
         graph,
         output,
@@ -338,20 +359,11 @@ def figure(
     show_default=True,
     help="How to print the table.",
 )
-@click.option("--expand-nested", is_flag=True, help="List nested models' layers in place.")
-@click.option("--input-shape", default=None, help="Build an unbuilt model, e.g. 28,28,1.")
-@click.option("--unsafe", is_flag=True, help="Let Keras run code stored in the model file.")
+@_model_options
 @click.option("--debug", is_flag=True, help="Show tracebacks.")
 @_friendly_errors
-def summary(
-    model: str, fmt: str, expand_nested: bool, input_shape: str | None, unsafe: bool
-) -> None:
+def summary(model: str, fmt: str, **loading: Any) -> None:
     """Print MODEL's summary table: layer (type), output shape, params, connected to."""
-    from .keras_loader import load_model, to_graph
     from .views.summary import summary_text
 
-    keras_model = load_model(model, unsafe=unsafe, input_shape=_parse_shape(input_shape))
-    graph = to_graph(keras_model, expand_nested=expand_nested)
-    for warning in graph.warnings:
-        click.echo(f"Warning: {warning}", err=True)
-    click.echo(summary_text(graph, fmt))
+    click.echo(summary_text(_load_graph(model, **loading), fmt))
