@@ -10,11 +10,11 @@ from __future__ import annotations
 import io
 import os
 import re
-import secrets
 from pathlib import Path
 from typing import Any
 
-from .errors import InputError, OutputError
+from . import files
+from .errors import InputError
 from .ir import Graph
 from .scene import SlideScene
 
@@ -119,27 +119,8 @@ def _encode(rendered: Any, fmt: str, dpi: float) -> bytes:
 
 
 def write_atomically(data: bytes, output: Path) -> Path:
-    """Write `data` to a new file next to `output`, then rename it over `output`, so a reader
-    never sees half a file. Unlike `tempfile.mkstemp` (mode 0600) the file gets the usual
-    permissions (the umask's)."""
-    output = output.expanduser()
-    folder = output.parent if str(output.parent) else Path(".")
-    if not folder.is_dir():
-        raise OutputError(f"cannot write {output}: folder {folder} does not exist")
-    if output.is_dir():
-        raise OutputError(f"cannot write {output}: it is a directory")
-    temp = folder / f".{output.name}.{secrets.token_hex(6)}.tmp"
-    try:
-        with open(temp, "xb") as stream:
-            stream.write(data)
-        os.replace(temp, output)
-    except OSError as exc:
-        temp.unlink(missing_ok=True)
-        raise OutputError(f"cannot write {output}: {exc.strerror or exc}") from exc
-    except BaseException:
-        temp.unlink(missing_ok=True)
-        raise
-    return output
+    """Write `data`; `output` is replaced only once the new file is complete."""
+    return files.write_atomically(Path(output), lambda stream: stream.write(data))
 
 
 def figure(
