@@ -24,7 +24,7 @@ from ..text import format_shape, line_height, text_width
 from ..theme import ColorRef, Theme
 from .common import legend_and_caption, legend_height
 
-GAP = 16.0  # between cubes in a row (room for an arrow)
+GAP = 20.0  # between cubes in a row (room for an arrow)
 ROW_GAP = 10.0
 MIN_SCALE = 0.3
 MAX_SCALE = 2.0  # small models get bigger blocks, but stay on one row when scaled up
@@ -129,7 +129,7 @@ def _label(node: Node) -> str:
 
 def _slot_width(node: Node, size: CubeSize, scale: float) -> float:
     cube_w = (size.width + size.depth) * scale
-    return max(cube_w, text_width(_label(node), _font(scale)) + 4)
+    return max(cube_w, text_width(_label(node), _font(scale)) + 8)
 
 
 def _row_height(row: list[Node], sizes: dict[str, CubeSize], scale: float) -> float:
