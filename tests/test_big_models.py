@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import shutil
+import subprocess
+
 import models
 import pytest
 from deck_checks import check_deck
@@ -118,3 +121,21 @@ def test_small_models_are_not_collapsed(mnist_model, deck_dir):
     assert [s.shapes.title.text_frame.text for s in Presentation(str(path)).slides] == [
         "mnist_convnet: architecture"
     ]
+
+
+def test_links_survive_libreoffice_pdf_export(big, tmp_path):
+    name, _, path, prs = big
+    if name != "ResNet50":
+        pytest.skip("one model is enough")
+    if shutil.which("soffice") is None:
+        pytest.skip("LibreOffice is not installed")
+    subprocess.run(
+        ["soffice", "--headless", "--convert-to", "pdf", "--outdir", str(tmp_path), str(path)],
+        check=True,
+        capture_output=True,
+        timeout=300,
+    )
+    pdf = (tmp_path / (path.stem + ".pdf")).read_bytes()
+    links = sum(len(_links(slide)) for slide in prs.slides)
+    assert links > 10
+    assert pdf.count(b"/Subtype/Link") + pdf.count(b"/Subtype /Link") == links
