@@ -3,7 +3,7 @@ and placing a layout page on a slide."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 
 from ..geometry import Rect
 from ..ir import Graph, Node
@@ -150,17 +150,19 @@ def caption_text(graph: Graph) -> str:
     )
 
 
-def _legend_entries(graph: Graph) -> list[tuple[str, float]]:
+def _legend_entries(graph: Graph, shown: Sequence[str] | None) -> list[tuple[str, float]]:
     return [
         (category, _SWATCH + 4 + text_width(category, _LEGEND_FONT) + 14)
-        for category in graph.categories()
+        for category in (graph.categories() if shown is None else shown)
     ]
 
 
-def _legend_rows(graph: Graph, width: float) -> list[list[tuple[str, float]]]:
+def _legend_rows(
+    graph: Graph, width: float, shown: Sequence[str] | None = None
+) -> list[list[tuple[str, float]]]:
     rows: list[list[tuple[str, float]]] = [[]]
     used = text_width(caption_text(graph), _LEGEND_FONT) + 24
-    for entry in _legend_entries(graph):
+    for entry in _legend_entries(graph, shown):
         if used + entry[1] > width and rows[-1]:
             rows.append([])
             used = 0.0
@@ -169,9 +171,9 @@ def _legend_rows(graph: Graph, width: float) -> list[list[tuple[str, float]]]:
     return rows
 
 
-def legend_height(graph: Graph, frame: Frame) -> float:
+def legend_height(graph: Graph, frame: Frame, shown: Sequence[str] | None = None) -> float:
     """Height of the legend-and-caption band at the bottom of a diagram slide."""
-    rows = _legend_rows(graph, frame.content.w)
+    rows = _legend_rows(graph, frame.content.w, shown)
     return len(rows) * (line_height(_LEGEND_FONT) + 6) + 8
 
 
@@ -181,9 +183,11 @@ def legend_and_caption(
     theme: Theme,
     height: float,
     nav: list[tuple[str, str]] | None = None,
+    shown: Sequence[str] | None = None,
 ) -> list[Box]:
     """The totals caption (left) and the category legend (right) along the slide's bottom;
-    with `nav` (label, slide key) pairs, links to other slides take the caption's place."""
+    with `nav` (label, slide key) pairs, links to other slides take the caption's place;
+    `shown` limits the legend to the categories a view draws."""
     content = frame.content
     row_h = line_height(_LEGEND_FONT) + 6
     top = content.bottom - height + 8
@@ -203,7 +207,7 @@ def legend_and_caption(
                 alt_text=caption,
             )
         ]
-    rows = _legend_rows(graph, content.w)
+    rows = _legend_rows(graph, content.w, shown)
     for r, row in enumerate(rows):
         y = top + r * row_h
         x = content.right - sum(w for _, w in row) + 14

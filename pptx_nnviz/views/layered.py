@@ -76,7 +76,8 @@ def layered_slides(
 ) -> list[SlideScene]:
     options = options or LayeredOptions()
     visible = [n for n in graph.nodes if n.category not in options.hide]
-    band = legend_height(graph, frame)
+    shown = [c for c in graph.categories() if c not in options.hide]
+    band = legend_height(graph, frame, shown)
     area = Rect(frame.content.x, frame.content.y, frame.content.w, frame.content.h - band)
     sizes = {n.id: cube_size(n, options.scale) for n in visible}
     scale = MAX_SCALE
@@ -87,7 +88,7 @@ def layered_slides(
     slides = []
     for number, rows in enumerate(pages, start=1):
         scene = _page_scene(graph, rows, sizes, scale, area, theme, options)
-        boxes = scene[0] + legend_and_caption(graph, frame, theme, band)
+        boxes = scene[0] + legend_and_caption(graph, frame, theme, band, shown=shown)
         title = f"{graph.name}: layered view" + (
             f" ({number}/{len(pages)})" if len(pages) > 1 else ""
         )

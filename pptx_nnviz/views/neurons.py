@@ -8,7 +8,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from ..geometry import Rect, connection_site
-from ..ir import Graph, Node
+from ..ir import CATEGORIES, Graph, Node
 from ..scene import (
     MUTED,
     Box,
@@ -80,7 +80,9 @@ def neuron_slides(graph: Graph, frame: Frame, theme: Theme) -> list[SlideScene]:
     if not columns:
         return []
     links = contracted_edges(graph, {c.node.id for c in columns})
-    band = legend_height(graph, frame)
+    drawn = {c.node.category for c in columns}
+    shown = [c for c in CATEGORIES if c in drawn]
+    band = legend_height(graph, frame, shown)
     area = Rect(frame.content.x, frame.content.y, frame.content.w, frame.content.h - band)
     # Pages of columns; each page after the first repeats the previous page's last column.
     pages: list[list[Column]] = []
@@ -91,7 +93,7 @@ def neuron_slides(graph: Graph, frame: Frame, theme: Theme) -> list[SlideScene]:
     slides = []
     for number, page in enumerate(pages, start=1):
         boxes, connectors, groups = _page(page, links, area, theme)
-        boxes += legend_and_caption(graph, frame, theme, band)
+        boxes += legend_and_caption(graph, frame, theme, band, shown=shown)
         lines = [
             f"Neuron view of {graph.name}"
             + (f", part {number} of {len(pages)}" if len(pages) > 1 else "")
