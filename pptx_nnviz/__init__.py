@@ -40,11 +40,15 @@ def load_graph(
     expand_nested: bool = False,
     unsafe: bool = False,
     input_shape: tuple[int | None, ...] | None = None,
+    custom_objects: dict[str, Any] | None = None,
 ) -> Graph:
-    """The framework-neutral graph of a Keras model, a saved model file or a model reference."""
+    """The framework-neutral graph of a Keras model, a saved model file or a model reference
+    (`custom_objects`: the custom layer classes a saved model uses, by name)."""
     from .keras_loader import load_model, to_graph
 
-    model = load_model(source, unsafe=unsafe, input_shape=input_shape)
+    model = load_model(
+        source, unsafe=unsafe, input_shape=input_shape, custom_objects=custom_objects
+    )
     return to_graph(model, expand_nested=expand_nested)
 
 

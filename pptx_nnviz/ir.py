@@ -118,11 +118,11 @@ class Graph:
     def predecessors(self, node_id: str) -> list[str]:
         return [edge.source for edge in self._in_edges[node_id]]
 
-    @property
+    @cached_property
     def trainable_params(self) -> int:
         return sum(n.trainable_params for n in self.nodes if n.shared_with is None)
 
-    @property
+    @cached_property
     def non_trainable_params(self) -> int:
         return sum(n.non_trainable_params for n in self.nodes if n.shared_with is None)
 

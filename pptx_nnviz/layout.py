@@ -260,8 +260,10 @@ class _GraphLayout:
         for node in self.node_ids:
             self.rank_members[self.ranks[node]].append(node)
         self.successors: dict[str, list[str]] = defaultdict(list)
+        self.predecessors: dict[str, list[str]] = defaultdict(list)
         for s, t in edges:
             self.successors[s].append(t)
+            self.predecessors[t].append(s)
 
     def _split_wide_ranks(self, ranks: dict[str, int], fill: float) -> dict[str, int]:
         """A rank wider than the page (many parallel branches) is staggered over several
@@ -646,14 +648,15 @@ class _SegmentLayout:
         same_page_after = i + 1 < len(page_of) and page_of[i + 1] == page_of[i]
         incoming: dict[str, list[str]] = defaultdict(list)
         outgoing: dict[tuple[str, int], list[str]] = defaultdict(list)
-        for s, t in g.edges:
-            ss, st = seg_of[s], seg_of[t]
-            if ss == st == i:
-                self.edges.append((s, t, (s, t)))
-            elif st == i:
-                incoming[s].append(t)
-            elif ss == i:
-                outgoing[(s, st)].append(t)
+        for node in self.segment.nodes:  # only the edges touching this segment
+            for t in g.successors[node]:
+                if seg_of[t] == i:
+                    self.edges.append((node, t, (node, t)))
+                else:
+                    outgoing[(node, seg_of[t])].append(t)
+            for s in g.predecessors[node]:
+                if seg_of[s] != i:
+                    incoming[s].append(node)
         uses_entry_rank = False
         # Many markers in one rank share its width (their labels get shorter).
         entry_width = self._shared_width(len(incoming))

@@ -26,7 +26,7 @@ from pptx_nnviz import load_graph
 from pptx_nnviz.cli import main
 from pptx_nnviz.deck import build_deck, template_path
 from pptx_nnviz.ir import Edge, Graph, Node
-from pptx_nnviz.keras_loader import _keras
+from pptx_nnviz.keras_loader import _keras, load_custom_objects
 from pptx_nnviz.layout import layout_graph
 from pptx_nnviz.views import ViewOptions
 
@@ -335,6 +335,9 @@ def test_custom_layer_needs_custom_objects(runner, out_dir, custom_model):
         if s.name == "scale"
     ]
     assert any("Scale (other)" in a for a in alts)  # drawn in the "other" category
+    graph = load_graph(str(path), custom_objects=load_custom_objects(layers_file))  # the API
+    assert graph.node("scale").category == "other"
+    assert graph.node("head").hyperparam("activation") == "hard_inputs>double_relu"
 
 
 def test_custom_objects_dict_and_bad_files(runner, tmp_path, out_dir, custom_model):

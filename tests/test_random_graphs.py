@@ -12,13 +12,13 @@ from collections import Counter
 
 import pytest
 from deck_checks import check_deck
-from hypothesis import HealthCheck, assume, given, settings
+from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from pptx_nnviz.deck import build_deck
 from pptx_nnviz.geometry import Rect
 from pptx_nnviz.ir import Edge, Graph, Node
-from pptx_nnviz.layout import MIN_FONT, Layout, Spacing, layout_graph, rank_nodes
+from pptx_nnviz.layout import Layout, layout_graph
 
 AREA = (900.0, 420.0)
 Edges = list[tuple[str, str]]
@@ -49,7 +49,7 @@ def random_dags(draw: st.DrawFn, max_nodes: int = 24) -> tuple[list[str], Edges]
 @st.composite
 def fan_outs(draw: st.DrawFn) -> tuple[list[str], Edges]:
     """One layer feeding many (Inception-like branches), optionally joined again."""
-    width = draw(st.integers(2, 10))
+    width = draw(st.integers(2, 12))
     depth = draw(st.integers(1, 3))
     ids = ["root"]
     edges: Edges = []
@@ -151,40 +151,14 @@ def check_layout(
     assert not missing, f"edges not drawn: {sorted(missing)[:5]}"
 
 
-def fits_comfortably(
-    ids: list[str], edges: Edges, ems: dict[str, float], direction: str | None
-) -> bool:
-    """Does the widest rank (boxes, gaps and the lanes of edges passing through) take at most
-    60% of the page at 9 pt in some allowed direction? A rank wider than the page cannot be
-    laid inside it (see test_rank_wider_than_the_page_stays_inside), so the random tests keep
-    to graphs where fitting is clearly possible."""
-    ranks = rank_nodes(ids, list(dict.fromkeys(edges)))
-    members: dict[int, list[str]] = {}
-    for node, r in ranks.items():
-        members.setdefault(r, []).append(node)
-    size = _size_function(ems)
-    for d in [direction] if direction else ["TB", "LR"]:
-        gap = Spacing.for_font(MIN_FONT, d).node_gap
-        capacity = AREA[0] if d == "TB" else AREA[1]
-        widest = 0.0
-        for r, nodes in members.items():
-            extents = [size(n, MIN_FONT, True)[0 if d == "TB" else 1] for n in nodes]
-            passing = sum(1 for a, b in set(edges) if ranks[a] < r < ranks[b])
-            widest = max(widest, sum(extents) + gap * (len(nodes) - 1) + passing * MIN_FONT * 1.8)
-        if widest <= 0.6 * capacity:
-            return True
-    return False
-
-
 def _run(graph: tuple[list[str], Edges], ems: dict[str, float], direction: str | None) -> None:
     ids, edges = graph
-    assume(fits_comfortably(ids, edges, ems, direction))
     layout = layout_graph(ids, edges, _size_function(ems), AREA, direction=direction)
     check_layout(layout, ids, edges)
 
 
 DIRECTIONS = st.sampled_from([None, "TB", "LR"])
-SLOW_OK = [HealthCheck.too_slow, HealthCheck.filter_too_much]
+SLOW_OK = [HealthCheck.too_slow]
 #: Derandomised: the same examples on every run, so the suite is reproducible.
 FAST = settings(max_examples=60, deadline=None, derandomize=True, suppress_health_check=SLOW_OK)
 
@@ -257,7 +231,6 @@ def _graph(ids: list[str], edges: Edges, data: st.DataObject) -> Graph:
 )
 def test_random_graphs_through_the_deck(tmp_path_factory, data, graph, direction):
     ids, edges = graph
-    assume(fits_comfortably(ids, edges, dict.fromkeys(ids, 18.0), direction))
     path = build_deck(
         _graph(ids, edges, data),
         tmp_path_factory.mktemp("random") / "random.pptx",
@@ -310,4 +283,23 @@ def test_auto_style_picks_a_layout_that_fits():
     edges = [("n0", "n5"), ("n0", "n6"), ("n0", "n7"), ("n1", "n8")]
     ems = dict(zip(ids, [4.0, 4.0, 4.0, 4.0, 4.0, 5.0, 18.0, 18.0, 12.0]))
     layout = layout_graph(ids, edges, _size_function(ems), AREA)
+    check_layout(layout, ids, edges)
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="22 parallel 3-layer branches joined again (all boxes 4 em): the wrapped layout "
+    "(TB, 10 pt, 3 pages) puts b18_0 at x 876-916 on a 900 pt page; the stagger does not "
+    "cover a wide rank inside a wrapped column. Reported to the lead.",
+)
+def test_many_parallel_branches_joined_stay_inside():
+    ids, edges, ends = ["root"], [], []
+    for b in range(22):
+        chain = [f"b{b}_{d}" for d in range(3)]
+        ids += chain
+        edges += [("root", chain[0]), *zip(chain, chain[1:])]
+        ends.append(chain[-1])
+    ids.append("join")
+    edges += [(end, "join") for end in ends]
+    layout = layout_graph(ids, edges, _size_function(_uniform(ids)), AREA)
     check_layout(layout, ids, edges)
