@@ -16,6 +16,8 @@ def write_atomically(output: Path, write: Callable[[BinaryIO], object]) -> Path:
     """Call `write` on a temporary file next to `output`, then rename it over `output`; the
     new file keeps an existing file's permissions (or gets the umask's)."""
     output = output.expanduser()
+    if output.is_symlink():  # write where the link points, keep the link
+        output = output.resolve()
     folder = output.parent if str(output.parent) else Path(".")
     if folder.exists() and not folder.is_dir():
         raise OutputError(f"cannot write {output}: {folder} is a file, not a folder")

@@ -90,9 +90,10 @@ def _build(model: Any, input_shape: tuple[int | None, ...]) -> None:
 def _load_from_text(source: str, *, unsafe: bool, custom_objects: dict | None) -> Any:
     if source.startswith("keras.applications."):
         return _load_application(source.removeprefix("keras.applications."))
-    path_part, _, name = (
-        source.partition(":") if not _is_windows_drive(source) else (source, "", "")
-    )
+    whole_path = _is_windows_drive(source) or Path(source).is_file()  # e.g. "run:3.keras"
+    path_part, _, name = (source, "", "") if whole_path else source.rpartition(":")
+    if not path_part:  # no colon at all
+        path_part, name = name, ""
     path = Path(path_part)
     suffix = path.suffix.lower()
     if suffix in (".keras", ".h5", ".hdf5"):

@@ -896,3 +896,23 @@ def test_unexpected_failure_is_one_line(runner, out_dir, monkeypatch):
         deck(runner, EXAMPLE, "-o", out), 1, "unexpected RuntimeError: something odd", "--debug"
     )
     assert not out.exists()
+
+
+def test_colon_in_a_model_file_name(runner, tmp_path, small_keras):
+    """A file whose name holds a colon is a file, not `file:NAME`."""
+    model_path = tmp_path / "run:3.keras"
+    model_path.write_bytes(Path(small_keras).read_bytes())
+    out = tmp_path / "colon.pptx"
+    result = runner.invoke(main, ["deck", str(model_path), "-o", str(out)])
+    assert result.exit_code == 0, result.output
+    assert out.exists()
+
+
+def test_symlinked_output_stays_a_link(runner, tmp_path):
+    target = tmp_path / "real.pptx"
+    target.write_bytes(b"old")
+    link = tmp_path / "link.pptx"
+    link.symlink_to(target)
+    result = runner.invoke(main, ["deck", EXAMPLE, "-o", str(link), "--views", "architecture"])
+    assert result.exit_code == 0, result.output
+    assert link.is_symlink() and Presentation(str(target)).slides
