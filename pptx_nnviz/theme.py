@@ -40,9 +40,6 @@ class Theme:
     def category_style(self, category: str) -> CategoryStyle:
         slot, tint = _CATEGORY_SLOTS.get(category, _CATEGORY_SLOTS["other"])
         dashed = category == "dropout"
-        if self.name == "print":
-            # Greyscale-safe: white boxes told apart by outline weight and the class name.
-            return CategoryStyle(ColorRef("bg1"), ColorRef("tx1"), dashed)
         if self.dark_background:
             return CategoryStyle(ColorRef(slot, -0.25 - 0.5 * tint), ColorRef(slot, 0.2), dashed)
         return CategoryStyle(ColorRef(slot, tint), ColorRef(slot, -0.25), dashed)
@@ -120,12 +117,14 @@ THEMES: dict[str, Theme] = {
             "lt1": "FFFFFF",
             "dk2": "404040",
             "lt2": "E0E0E0",
-            "accent1": "202020",
-            "accent2": "404040",
-            "accent3": "606060",
-            "accent4": "808080",
-            "accent5": "A0A0A0",
-            "accent6": "C0C0C0",
+            # Greys that alternate dark and light, so neighbours in a chart or a legend
+            # stay apart when printed; categories take tints of them.
+            "accent1": "262626",
+            "accent2": "9A9A9A",
+            "accent3": "4D4D4D",
+            "accent4": "BDBDBD",
+            "accent5": "737373",
+            "accent6": "595959",
             "hlink": "000000",
             "folHlink": "404040",
         },
