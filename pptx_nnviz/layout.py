@@ -67,9 +67,6 @@ class Page:
     width: float
     height: float
 
-    def box(self, box_id: str) -> PlacedBox:
-        return next(b for b in self.boxes if b.id == box_id)
-
 
 @dataclass(frozen=True)
 class Layout:
