@@ -113,3 +113,22 @@ def test_libreoffice_converts_the_deck(built, tmp_path):
         next(line for line in info.stdout.splitlines() if line.startswith("Pages:")).split()[1]
     )
     assert pages == len(Presentation(str(path)).slides)
+
+
+def test_same_model_gives_the_same_deck(mnist_model, tmp_path):
+    """Byte for byte, apart from timestamps (the chart's embedded workbook carries one)."""
+    import zipfile
+
+    graph = to_graph(mnist_model)
+    parts = []
+    for name in ("a.pptx", "b.pptx"):
+        path = build_deck(graph, tmp_path / name)
+        with zipfile.ZipFile(path) as archive:
+            parts.append(
+                {
+                    info.filename: archive.read(info)
+                    for info in archive.infolist()
+                    if not info.filename.startswith(("ppt/embeddings/", "docProps/core"))
+                }
+            )
+    assert parts[0] == parts[1]
