@@ -102,3 +102,10 @@ def test_unbuilt_model_needs_an_input_shape():
         load_model(unbuilt)
     built = load_model(unbuilt, input_shape=(7,))
     assert built.count_params() == 7 * 3 + 3 + 3 + 1
+
+
+def test_bundled_residual_example(tmp_path):
+    graph = load_graph(str(models.EXAMPLES / "small_resnet.py"))
+    assert graph.name == "small_resnet"
+    assert sum(n.class_name == "Add" for n in graph.nodes) == 2
+    assert set(graph.predecessors("block1_add")) == {"stem", "block1_bn2"}

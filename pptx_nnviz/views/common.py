@@ -89,8 +89,10 @@ def box_paragraphs(node: Node, size: float, compact: bool = False) -> tuple[Para
     stats_run = Run(_fit(stats, size, False), size, color=MUTED)
     if compact:
         budget = _label_budget(size)
-        name_run = Run(shorten(name, budget * 0.62, size, True), size, bold=True)
-        class_run = Run("  " + shorten(node.class_name, budget * 0.35, size), size)
+        short_name = shorten(name, budget * 0.62, size, True)
+        room = budget - text_width(short_name, size, True) - text_width("  ", size)
+        name_run = Run(short_name, size, bold=True)
+        class_run = Run("  " + shorten(node.class_name, max(room, budget * 0.3), size), size)
         return (Paragraph((name_run, class_run)), Paragraph((stats_run,)))
     return (
         Paragraph((Run(_fit(name, size, True), size, bold=True),)),
