@@ -20,6 +20,7 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from typing import TypeVar
 
 from .geometry import BOTTOM, LEFT, RIGHT, TOP, Point, Rect, bounding_rect
 from .ir import topological_order
@@ -27,6 +28,7 @@ from .text import line_height, shorten, text_width
 
 #: (node id, font size, compact) -> (width, height) of the node's box
 SizeFunction = Callable[[str, float, bool], tuple[float, float]]
+_T = TypeVar("_T")
 #: A box style the layout may use: font size and whether boxes use their compact labels.
 Style = tuple[float, bool]
 
@@ -655,9 +657,7 @@ class _SegmentLayout:
                 if seg_of[s] != i:
                     incoming[s].append(node)
         uses_entry_rank = False
-        # Many markers in one rank share its width (their labels get shorter).
-        entry_width = self._shared_width(len(incoming))
-        exit_width = self._shared_width(len(outgoing))
+        plain_entries: list[tuple[str, list[str]]] = []
         for source, targets in incoming.items():
             link = links.get(i - 1) == (source, targets[0]) and seg_of[source] == i - 1
             fan = fans.get(i - 1) == source and seg_of[source] == i - 1
@@ -677,22 +677,25 @@ class _SegmentLayout:
                 self.items[marker.id] = marker
                 self.side_edges.append((marker.id, targets[0], (source, targets[0])))
                 continue
+            uses_entry_rank = True
             if fan and same_page_before:
                 marker = _Item(f"junction:{source}", 0, 10.0, 10.0, "junction", "", (source,))
                 self.entry_id = marker.id
-            else:
-                marker = self._label_item(
-                    f"entry:{source}",
-                    0,
-                    f"from {g.names.get(source, source)}",
-                    "entry",
-                    (source,),
-                    entry_width,
-                )
-            uses_entry_rank = True
+                self.items[marker.id] = marker
+                for target in targets:
+                    self.edges.append((marker.id, target, (source, target)))
+                continue
+            plain_entries.append((source, targets))
+        for bundle, width in self._bundles(plain_entries):
+            sources = tuple(source for source, _ in bundle)
+            first = g.names.get(sources[0], sources[0])
+            text = f"from {first}" + (f" +{len(sources) - 1}" if len(sources) > 1 else "")
+            marker = self._label_item(f"entry:{sources[0]}", 0, text, "entry", sources, width)
             self.items[marker.id] = marker
-            for target in targets:
-                self.edges.append((marker.id, target, (source, target)))
+            for source, targets in bundle:
+                for target in targets:
+                    self.edges.append((marker.id, target, (source, target)))
+        plain_exits: list[tuple[tuple[str, int], list[str]]] = []
         for (source, target_seg), targets in outgoing.items():
             clean = links.get(i, ("",))[0] == source or fans.get(i) == source
             if clean and target_seg == i + 1:
@@ -711,23 +714,42 @@ class _SegmentLayout:
                 self.items[marker.id] = marker
                 self.side_edges.append((source, marker.id, (source, targets[0])))
                 continue
+            plain_exits.append(((source, target_seg), targets))
+        for bundle, width in self._bundles(plain_exits):
+            targets = [t for _, ts in bundle for t in ts]
             names = [g.names.get(t, t) for t in targets]
             text = f"to {names[0]}" + (f" +{len(names) - 1}" if len(names) > 1 else "")
+            (source, target_seg), _ = bundle[0]
             marker = self._label_item(
-                f"exit:{source}>{target_seg}", exit_rank, text, "exit", tuple(targets), exit_width
+                f"exit:{source}>{target_seg}", exit_rank, text, "exit", tuple(targets), width
             )
             self.items[marker.id] = marker
-            self.edges.append((source, marker.id, (source, targets[0])))
+            for (each, _), each_targets in bundle:
+                self.edges.append((each, marker.id, (each, each_targets[0])))
         if not uses_entry_rank:
             for item in self.items.values():
                 item.rank -= 1
 
-    def _shared_width(self, count: int) -> float:
-        """Widest a marker label may be when `count` of them share one rank."""
-        if self.g.direction == "LR" or count <= 1:
-            return MARKER_MAX_WIDTH
-        share = self.g.cross_capacity / count - self.g.spacing.node_gap - 2 * self.g.font_size
-        return max(4 * self.g.font_size, min(MARKER_MAX_WIDTH, share))
+    def _bundles(self, markers: list[_T]) -> list[tuple[list[_T], float]]:
+        """Markers sharing one rank, grouped so the rank fits the page, each group with the
+        widest its label may be: one marker each while they fit, then "from X +n" bundles."""
+        if not markers:
+            return []
+        g = self.g
+        if g.direction == "LR":  # markers stack along the page's height, one line each
+            slot = line_height(g.font_size) + 8 + g.spacing.node_gap + g.font_size
+        else:
+            slot = 5 * g.font_size + g.spacing.node_gap + 2 * g.font_size
+        fits = max(1, int(g.cross_capacity // slot))
+        per_group = -(-len(markers) // fits)  # ceiling division
+        groups = [markers[k : k + per_group] for k in range(0, len(markers), per_group)]
+        share = g.cross_capacity / len(groups) - g.spacing.node_gap - 2 * g.font_size
+        width = (
+            MARKER_MAX_WIDTH
+            if g.direction == "LR"
+            else max(5 * g.font_size, min(MARKER_MAX_WIDTH, share))
+        )
+        return [(group, width) for group in groups]
 
     def _beside_limit(self, anchor: _Item) -> float:
         """A marker beside a layer may not make its rank thicker (left-to-right: wider)."""

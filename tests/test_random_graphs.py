@@ -286,12 +286,6 @@ def test_auto_style_picks_a_layout_that_fits():
     check_layout(layout, ids, edges)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="22 parallel 3-layer branches joined again (all boxes 4 em): the wrapped layout "
-    "(TB, 10 pt, 3 pages) puts b18_0 at x 876-916 on a 900 pt page; the stagger does not "
-    "cover a wide rank inside a wrapped column. Reported to the lead.",
-)
 def test_many_parallel_branches_joined_stay_inside():
     ids, edges, ends = ["root"], [], []
     for b in range(22):
