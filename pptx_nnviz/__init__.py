@@ -99,56 +99,10 @@ def summary_records(model: Any, *, expand_nested: bool = False) -> list[dict[str
     return records(graph)
 
 
-def figure(
-    model: Any,
-    path: str | os.PathLike,
-    view: str = "architecture",
-    *,
-    theme: str = "light",
-    direction: str | None = None,
-    width: float | str | None = None,
-    dpi: float = 200,
-    page: int | None = None,
-    expand_nested: bool = False,
-) -> Path:
-    """Write `view` of `model` as a figure (.svg, .pdf or .png, by `path`'s suffix) that looks
-    like the slide; `width` in inches or as '8.5cm' scales it."""
-    from .figures import figure as write_figure
+def __getattr__(name: str) -> Any:
+    """`figure` and `show` (see `pptx_nnviz.figures`) load matplotlib only when first used."""
+    if name in ("figure", "show"):
+        from . import figures
 
-    return write_figure(
-        model,
-        path,
-        view,
-        theme=theme,
-        direction=direction,
-        width=width,
-        dpi=dpi,
-        page=page,
-        expand_nested=expand_nested,
-    )
-
-
-def show(
-    model: Any,
-    view: str = "architecture",
-    *,
-    theme: str = "light",
-    direction: str | None = None,
-    width: float | str | None = None,
-    dpi: float = 100,
-    page: int | None = None,
-    expand_nested: bool = False,
-) -> Any:
-    """`view` of `model` as an object Jupyter shows inline (SVG or PNG); `.save(path)` too."""
-    from .figures import show as show_figure
-
-    return show_figure(
-        model,
-        view,
-        theme=theme,
-        direction=direction,
-        width=width,
-        dpi=dpi,
-        page=page,
-        expand_nested=expand_nested,
-    )
+        return getattr(figures, name)
+    raise AttributeError(f"module 'pptx_nnviz' has no attribute {name!r}")
