@@ -7,7 +7,9 @@ adjust values), independently of the code that wrote them.
 from __future__ import annotations
 
 import math
+import subprocess
 from dataclasses import dataclass, field
+from pathlib import Path
 
 from pptx import Presentation
 from pptx.oxml.ns import qn
@@ -346,3 +348,16 @@ def check_deck(path) -> list[SlideReport]:
     prs = Presentation(str(path))
     w, h = prs.slide_width / EMU, prs.slide_height / EMU
     return [check_slide(s, i, w, h) for i, s in enumerate(prs.slides, start=1)]
+
+
+def pdf_of(path, folder):
+    """The deck converted by LibreOffice (through the package's own `--pdf` code)."""
+    from pptx_nnviz.pdf_export import convert_to_pdf
+
+    return convert_to_pdf(path, folder / (Path(path).stem + ".pdf"))
+
+
+def pdf_pages(pdf) -> int:
+    info = subprocess.run(["pdfinfo", str(pdf)], check=True, capture_output=True, text=True)
+    line = next(line for line in info.stdout.splitlines() if line.startswith("Pages:"))
+    return int(line.split()[1])

@@ -3,11 +3,10 @@
 from __future__ import annotations
 
 import shutil
-import subprocess
 
 import models
 import pytest
-from deck_checks import check_deck
+from deck_checks import check_deck, pdf_of
 from openxml_audit import validate_pptx
 from pptx import Presentation
 
@@ -129,13 +128,7 @@ def test_links_survive_libreoffice_pdf_export(big, tmp_path):
         pytest.skip("one model is enough")
     if shutil.which("soffice") is None:
         pytest.skip("LibreOffice is not installed")
-    subprocess.run(
-        ["soffice", "--headless", "--convert-to", "pdf", "--outdir", str(tmp_path), str(path)],
-        check=True,
-        capture_output=True,
-        timeout=300,
-    )
-    pdf = (tmp_path / (path.stem + ".pdf")).read_bytes()
+    pdf = pdf_of(path, tmp_path).read_bytes()
     links = sum(len(_links(slide)) for slide in prs.slides)
     assert links > 10
     assert pdf.count(b"/Subtype/Link") + pdf.count(b"/Subtype /Link") == links

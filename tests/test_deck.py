@@ -3,11 +3,10 @@
 from __future__ import annotations
 
 import shutil
-import subprocess
 
 import models
 import pytest
-from deck_checks import check_deck
+from deck_checks import check_deck, pdf_of, pdf_pages
 from openxml_audit import validate_pptx
 from pptx import Presentation
 
@@ -100,19 +99,9 @@ def test_libreoffice_converts_the_deck(built, tmp_path):
     name, _, path = built
     if name not in ("mnist", "ResNet50"):
         pytest.skip("conversion is slow; two models are enough")
-    subprocess.run(
-        ["soffice", "--headless", "--convert-to", "pdf", "--outdir", str(tmp_path), str(path)],
-        check=True,
-        capture_output=True,
-        timeout=300,
-    )
-    pdf = tmp_path / (path.stem + ".pdf")
+    pdf = pdf_of(path, tmp_path)
     assert pdf.exists() and pdf.stat().st_size > 10_000
-    info = subprocess.run(["pdfinfo", str(pdf)], check=True, capture_output=True, text=True)
-    pages = int(
-        next(line for line in info.stdout.splitlines() if line.startswith("Pages:")).split()[1]
-    )
-    assert pages == len(Presentation(str(path)).slides)
+    assert pdf_pages(pdf) == len(Presentation(str(path)).slides)
 
 
 def test_same_model_gives_the_same_deck(mnist_model, tmp_path):

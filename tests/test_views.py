@@ -3,12 +3,11 @@
 from __future__ import annotations
 
 import shutil
-import subprocess
 
 import models
 import pytest
 from click.testing import CliRunner
-from deck_checks import check_deck
+from deck_checks import check_deck, pdf_of, pdf_pages
 from openxml_audit import validate_pptx
 from pptx import Presentation
 from pptx.util import Inches
@@ -138,20 +137,7 @@ def test_libreoffice_renders_every_view(full_deck, tmp_path):
         pytest.skip("LibreOffice is not installed")
     if name != "multi_io":
         pytest.skip("one model is enough here; test_deck converts two more")
-    subprocess.run(
-        ["soffice", "--headless", "--convert-to", "pdf", "--outdir", str(tmp_path), str(path)],
-        check=True,
-        capture_output=True,
-        timeout=300,
-    )
-    info = subprocess.run(
-        ["pdfinfo", str(tmp_path / (path.stem + ".pdf"))],
-        check=True,
-        capture_output=True,
-        text=True,
-    ).stdout
-    pages = next(line for line in info.splitlines() if line.startswith("Pages:"))
-    assert int(pages.split()[1]) == len(prs.slides)
+    assert pdf_pages(pdf_of(path, tmp_path)) == len(prs.slides)
 
 
 # --------------------------------------------------------------------------- options
