@@ -77,12 +77,16 @@ class Rect:
         )
 
 
+#: Presets whose eight connection sites lie on an ellipse (the merge symbols ⊕ and ⊗ too).
+ELLIPTIC = ("ellipse", "flowChartOr", "flowChartSummingJunction")
+
+
 def connection_site(preset: str, rect: Rect, index: int, depth: float = 0.25) -> Point:
     """Where connection site `index` of an OOXML preset shape lies (rect, roundRect, ellipse,
     cube with `depth` as a fraction of the shorter side), as PowerPoint computes it."""
     if preset in ("rect", "roundRect"):
         return rect.site(index)
-    if preset == "ellipse":  # 8 sites counter-clockwise from the top
+    if preset in ELLIPTIC:  # 8 sites counter-clockwise from the top
         angle = math.radians(90 + 45 * index)
         return rect.cx + rect.w / 2 * math.cos(angle), rect.cy - rect.h / 2 * math.sin(angle)
     if preset == "cube":

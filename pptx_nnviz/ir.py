@@ -54,6 +54,7 @@ class Node:
     inner: Graph | None = field(default=None, compare=False, repr=False)  # what is inside
     repeat: int = 1  # a folded run of identical blocks: how many
     members: tuple[str, ...] = ()  # a block's layer names (of every repetition)
+    fused: tuple[str, ...] = ()  # classes drawn inside this box after it (BN, activation)
 
     @property
     def params(self) -> int:

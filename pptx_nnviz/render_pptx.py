@@ -73,10 +73,13 @@ def _paragraph_xml(paragraph: Paragraph) -> str:
 
 
 def _text_body_xml(box: Box) -> str:
+    """Text that fits as laid out; an editable box wraps and shrinks when an edit makes its
+    text longer (`normAutofit`), the others keep one line per paragraph."""
+    wrap, fit = ("square", "<a:normAutofit/>") if box.autofit else ("none", "<a:noAutofit/>")
     body = (
-        f'<a:bodyPr wrap="none" lIns="{emu(box.pad_x)}" tIns="{emu(box.pad_y)}" '
+        f'<a:bodyPr wrap="{wrap}" lIns="{emu(box.pad_x)}" tIns="{emu(box.pad_y)}" '
         f'rIns="{emu(box.pad_x)}" bIns="{emu(box.pad_y)}" rtlCol="0" anchor="{box.anchor}">'
-        "<a:noAutofit/></a:bodyPr><a:lstStyle/>"
+        f"{fit}</a:bodyPr><a:lstStyle/>"
     )
     paragraphs = (
         "".join(_paragraph_xml(p) for p in box.paragraphs)
@@ -140,18 +143,22 @@ class ConnectorGeometry:
     adjusts: tuple[int, ...] = ()
 
 
-def connector_geometry(points: tuple[Point, ...]) -> ConnectorGeometry:
-    """The preset connector (straight, bentConnector3 or 5) and frame that draw an orthogonal
-    polyline with 1, 3 or 5 segments, the first and last parallel.
+_BENT = {2: "bentConnector2", 3: "bentConnector3", 4: "bentConnector4", 5: "bentConnector5"}
 
-    Presets draw in a local frame leaving along +x; a vertical first segment is rotated by 90°
-    (local +x -> down, local +y -> left), and flips mirror the frame before the rotation.
+
+def connector_geometry(points: tuple[Point, ...]) -> ConnectorGeometry:
+    """The preset connector and frame that draw an orthogonal polyline of 1 to 5 segments.
+
+    Every preset runs from its frame's top-left to its bottom-right, leaving along local +x
+    (bentConnector2 and 4 arrive along local +y, 3 and 5 along +x). The local axes are laid
+    on the path: local x along its first segment, local y across, each pointing towards the
+    path's end; a first segment running down the slide needs a 90° rotation (local +x ->
+    down, local +y -> left), and flips mirror the frame before it rotates.
     """
     pts = [(emu(x), emu(y)) for x, y in points]
     (x0, y0), (xn, yn) = pts[0], pts[-1]
     dx, dy = xn - x0, yn - y0
     segments = len(pts) - 1
-    horizontal = abs(pts[1][1] - y0) <= abs(pts[1][0] - x0)
     if segments == 1:
         return ConnectorGeometry(
             "straightConnector1",
@@ -162,44 +169,36 @@ def connector_geometry(points: tuple[Point, ...]) -> ConnectorGeometry:
             flip_h=dx < 0,
             flip_v=dy < 0,
         )
-    preset = {3: "bentConnector3", 5: "bentConnector5"}[segments]
+    horizontal = abs(pts[1][1] - y0) <= abs(pts[1][0] - x0)
+    sx = -1 if dx < 0 else 1
+    sy = -1 if dy < 0 else 1
     if horizontal:
-        fx = -1 if dx < 0 else 1
-        fy = -1 if dy < 0 else 1
         w, h = max(abs(dx), _MIN_EXTENT), max(abs(dy), _MIN_EXTENT)
 
         def local(p: tuple[int, int]) -> tuple[float, float]:
-            return (p[0] - x0) * fx, (p[1] - y0) * fy
+            return (p[0] - x0) * sx, (p[1] - y0) * sy
 
-        rot = 0
-        flip_h, flip_v = fx < 0, fy < 0
+        rot, flip_h, flip_v = 0, sx < 0, sy < 0
     else:
-        fx = -1 if dy < 0 else 1  # local x runs along slide y
-        fy = 1 if dx <= 0 else -1  # local y runs along slide -x
         w, h = max(abs(dy), _MIN_EXTENT), max(abs(dx), _MIN_EXTENT)
 
         def local(p: tuple[int, int]) -> tuple[float, float]:
-            return (p[1] - y0) * fx, -(p[0] - x0) * fy
+            return (p[1] - y0) * sy, (p[0] - x0) * sx
 
-        rot = 5400000
-        flip_h, flip_v = fx < 0, fy < 0
-    if segments == 3:
-        adjusts: tuple[int, ...] = (round(local(pts[1])[0] / w * 100000),)
-    else:
-        adjusts = (
-            round(local(pts[1])[0] / w * 100000),
-            round(local(pts[2])[1] / h * 100000),
-            round(local(pts[3])[0] / w * 100000),
-        )
+        rot, flip_h, flip_v = 5400000, sy < 0, sx > 0
+    # adj1 (and adj3) place the turns along local x, adj2 across: their share of w or h
+    turns = [local(p) for p in pts[1:4]]
+    shares = [turns[k][k % 2] / (w if k % 2 == 0 else h) for k in range(len(turns))]
+    adjusts = tuple(round(share * 100000) for share in shares[: segments - 2])
     # The frame (before rotation) is centred on the midpoint of the two ends.
     off_x = round((x0 + xn) / 2 - w / 2)
     off_y = round((y0 + yn) / 2 - h / 2)
-    return ConnectorGeometry(preset, off_x, off_y, w, h, rot, flip_h, flip_v, adjusts)
+    return ConnectorGeometry(_BENT[segments], off_x, off_y, w, h, rot, flip_h, flip_v, adjusts)
 
 
 def connector_xml(connector: Connector, shape_id: int, source_id: int, target_id: int) -> str:
     g = connector_geometry(connector.points)
-    arrow = connector.arrow_size if connector.arrow else None
+    arrow = connector.arrow_size if connector.arrow else None  # none into a junction dot
     attrs = (
         (f' rot="{g.rot}"' if g.rot else "")
         + (' flipH="1"' if g.flip_h else "")
@@ -223,7 +222,9 @@ def connector_xml(connector: Connector, shape_id: int, source_id: int, target_id
 
 
 def draw_scene(slide: Slide, scene: SlideScene) -> dict[str, int]:
-    """Append the scene's shapes to the slide; return scene id -> shape id."""
+    """Append the scene's shapes to the slide; return scene id -> shape id. Connectors go
+    behind the boxes (a moved box never has a line across its text); boxes sharing a group
+    key, and the scene's explicit groups, become group shapes."""
     for chart in scene.charts:
         draw_chart(slide, chart)
     tree = slide.shapes._spTree
@@ -233,11 +234,8 @@ def draw_scene(slide: Slide, scene: SlideScene) -> dict[str, int]:
         tree.append(parse_xml(table_xml(table, next_id)))
         ids[table.id] = next_id
         next_id += 1
-    elements = {}
     for box in scene.boxes:
         ids[box.id] = next_id
-        elements[box.id] = parse_xml(box_xml(box, next_id))
-        tree.append(elements[box.id])
         next_id += 1
     for connector in scene.connectors:
         tree.append(
@@ -246,12 +244,33 @@ def draw_scene(slide: Slide, scene: SlideScene) -> dict[str, int]:
             )
         )
         next_id += 1
-    for group in scene.groups:
-        members = [elements[m] for m in group.members]
-        _group(members, group, next_id)
+    elements = {}
+    for box in scene.boxes:
+        elements[box.id] = parse_xml(box_xml(box, ids[box.id]))
+        tree.append(elements[box.id])
+    keyed: dict[str, list[str]] = {}
+    for box in scene.boxes:
+        if box.group:
+            keyed.setdefault(box.group, []).append(box.id)
+    groups = list(scene.groups) + [
+        Group(f"group {key}", tuple(members), _group_text(key, scene, members))
+        for key, members in keyed.items()
+        if len(members) > 1
+    ]
+    for group in groups:
+        _group([elements[m] for m in group.members], group, next_id)
         ids[group.id] = next_id
         next_id += 1
     return ids
+
+
+def _group_text(key: str, scene: SlideScene, members: list[str]) -> str:
+    """Alt text of an implicit group: its first member's, or a summary of a legend."""
+    if key == "legend":
+        names = [b.alt_text.removeprefix("Legend: ") for b in scene.boxes if b.id in members]
+        return "Legend: " + ", ".join(dict.fromkeys(n.removesuffix(" layers") for n in names))
+    first = next(b for b in scene.boxes if b.id == members[0])
+    return first.alt_text
 
 
 def _group(members: list, group: Group, shape_id: int) -> None:

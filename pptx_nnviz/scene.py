@@ -55,6 +55,8 @@ class Box:
     depth: float = 0.25  # cube depth as a fraction of the shorter side
     link: str | None = None  # the key of the slide a click on this box jumps to
     points: tuple[Point, ...] = ()  # "custom" geometry: a closed polygon, relative to rect
+    autofit: bool = False  # text wraps and shrinks when an edit makes it overflow
+    group: str = ""  # boxes with the same group key become one group shape
 
 
 @dataclass(frozen=True)

@@ -122,6 +122,26 @@ def shorten(text: str, max_width: float, size: float, bold: bool = False) -> str
     return text[:low].rstrip() + ELLIPSIS
 
 
+def shorten_middle(text: str, max_width: float, size: float, bold: bool = False) -> str:
+    """Cut `text` in the middle with an ellipsis, keeping most of its end (where layer names
+    differ): 'convnext_tiny_stage_0_block_0_depthwise_conv' -> 'conv…0_depthwise_conv'."""
+    if text_width(text, size, bold) <= max_width:
+        return text
+    room = max_width - text_width(ELLIPSIS, size, bold)
+    tail = ""
+    for k in range(1, len(text)):
+        if text_width(text[-k:], size, bold) > 0.6 * room:
+            break
+        tail = text[-k:]
+    head_room = room - text_width(tail, size, bold)
+    head = ""
+    for k in range(1, len(text) - len(tail)):
+        if text_width(text[:k], size, bold) > head_room:
+            break
+        head = text[:k]
+    return head + ELLIPSIS + tail
+
+
 def format_count(n: int) -> str:
     """34826 -> '34,826'."""
     return f"{n:,}"

@@ -7,16 +7,20 @@ adjust values), independently of the code that wrote them.
 from __future__ import annotations
 
 import math
+import statistics
 import subprocess
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from pptx import Presentation
+from pptx.enum.shapes import MSO_SHAPE_TYPE
 from pptx.oxml.ns import qn
 
 from pptx_nnviz.text import line_height, text_width
 
 EMU = 12700.0
+#: Presets with an ellipse's eight connection sites (the ⊕ and ⊗ merge symbols too).
+ELLIPTIC = ("ellipse", "flowChartOr", "flowChartSummingJunction")
 SITE_TOLERANCE = 0.6  # points
 TEXT_TOLERANCE = 0.5
 
@@ -36,6 +40,12 @@ class SlideReport:
     text_overflow: list[str] = field(default_factory=list)
     min_font: float = math.inf
     crossings: int = 0
+    long_connectors: list[str] = field(default_factory=list)  # > 4 segments
+    shared_sites: list[str] = field(default_factory=list)  # two arrows into one glue site
+    same_slide_markers: list[str] = field(default_factory=list)  # both ends of a cut here
+    chain_edges: int = 0  # one out of the source, one into the target, layer boxes
+    chain_straight: int = 0  # ... drawn as one straight segment (wraps counted straight)
+    box_fonts: list[float] = field(default_factory=list)  # text sizes of joined boxes
 
     @property
     def problems(self) -> dict[str, list]:
@@ -47,6 +57,9 @@ class SlideReport:
             "off_site": self.off_site,
             "through_boxes": self.through_boxes,
             "text_overflow": self.text_overflow,
+            "long_connectors": self.long_connectors,
+            "shared_sites": self.shared_sites,
+            "same_slide_markers": self.same_slide_markers,
         }
         return {k: v for k, v in found.items() if v}
 
@@ -61,15 +74,16 @@ class _Shape:
     h: float
     prst: str
     adj: float = 0.25
+    fonts: tuple[float, ...] = ()  # sizes of the text runs in the shape
 
     @property
     def sites(self) -> int:
-        return {"ellipse": 8, "cube": 6}.get(self.prst, 4)
+        return 8 if self.prst in ELLIPTIC else 6 if self.prst == "cube" else 4
 
     def site(self, idx: int) -> tuple[float, float]:
         """Connection sites from the OOXML preset definitions (cxnLst)."""
         x, y, w, h = self.x, self.y, self.w, self.h
-        if self.prst == "ellipse":  # hc,t  il,it  l,vc  il,ib  hc,b  ir,ib  r,vc  ir,it
+        if self.prst in ELLIPTIC:  # hc,t  il,it  l,vc  il,ib  hc,b  ir,ib  r,vc  ir,it
             c = math.cos(math.pi / 4)
             il, ir, it, ib = (
                 x + w / 2 * (1 - c),
@@ -130,9 +144,15 @@ def connector_path(el) -> list[tuple[float, float]]:
     adj = {gd.get("name"): int(gd.get("fmla").split()[1]) / 100000 for gd in el.iter(qn("a:gd"))}
     if prst == "straightConnector1":
         local = [(0, 0), (w, h)]
+    elif prst == "bentConnector2":
+        local = [(0, 0), (w, 0), (w, h)]
     elif prst == "bentConnector3":
         x1 = w * adj.get("adj1", 0.5)
         local = [(0, 0), (x1, 0), (x1, h), (w, h)]
+    elif prst == "bentConnector4":
+        x1 = w * adj.get("adj1", 0.5)
+        y2 = h * adj.get("adj2", 0.5)
+        local = [(0, 0), (x1, 0), (x1, y2), (w, y2), (w, h)]
     elif prst == "bentConnector5":
         x1 = w * adj.get("adj1", 0.5)
         y2 = h * adj.get("adj2", 0.5)
@@ -250,7 +270,8 @@ def _shape_of(el) -> _Shape:
     for gd in el.iter(qn("a:gd")):
         if gd.get("name") == "adj":
             adj = int(gd.get("fmla").split()[1]) / 100000
-    return _Shape(int(c_nv_pr.get("id")), c_nv_pr.get("name"), x, y, w, h, prst, adj)
+    fonts = tuple(int(r.get("sz")) / 100 for r in el.iter(qn("a:rPr")) if r.get("sz"))
+    return _Shape(int(c_nv_pr.get("id")), c_nv_pr.get("name"), x, y, w, h, prst, adj, fonts)
 
 
 def check_slide(slide, number: int, slide_w: float, slide_h: float) -> SlideReport:
@@ -306,6 +327,7 @@ def check_slide(slide, number: int, slide_w: float, slide_h: float) -> SlideRepo
             ):
                 report.overlaps.append((a.name, b.name))
     all_segments = []
+    glued: list[tuple[_Shape, _Shape, int, list[tuple[float, float]]]] = []
     for el in connectors:
         name = el.find(".//" + qn("p:cNvPr")).get("name")
         st = el.find(".//" + qn("a:stCxn"))
@@ -320,10 +342,14 @@ def check_slide(slide, number: int, slide_w: float, slide_h: float) -> SlideRepo
             report.unglued.append(name)
             continue
         tail = el.find(".//" + qn("a:tailEnd"))
-        if tail is None or tail.get("type") in (None, "none"):
+        into_junction = glue_targets[ids[1]].name.startswith(STAND_INS)
+        if (tail is None or tail.get("type") in (None, "none")) and not into_junction:
             report.no_arrow.append(name)
         path = connector_path(el)
         source, target = glue_targets[ids[0]], glue_targets[ids[1]]
+        if len(path) > 5:
+            report.long_connectors.append(name)
+        glued.append((source, target, int(end.get("idx")), path))
         for point, shape, idx in ((path[0], source, st), (path[-1], target, end)):
             sx, sy = shape.site(int(idx.get("idx")))
             if math.hypot(point[0] - sx, point[1] - sy) > SITE_TOLERANCE:
@@ -341,7 +367,65 @@ def check_slide(slide, number: int, slide_w: float, slide_h: float) -> SlideRepo
         for name_b, seg_b in all_segments[i + 1 :]:
             if name_a != name_b and _segments_cross(seg_a, seg_b):
                 report.crossings += 1
+    if not any(view in title.lower() for view in ("neuron", "layered")):
+        _hand_made(report, glued, glue_targets, shapes)  # a diagram of layers, not units
     return report
+
+
+#: Shapes the layout adds where a connector turns, joins a node's edge or leaves the slide.
+STAND_INS = ("junction ", "portal ", "port ", "marker ")
+
+
+def _hand_made(
+    report: SlideReport,
+    glued: list[tuple[_Shape, _Shape, int, list[tuple[float, float]]]],
+    glue_targets: dict[int, _Shape],
+    shapes: dict[int, _Shape],
+) -> None:
+    """What a careful person's drawing has (design notes, "drawn by hand"): no two arrows
+    into one glue site, no cut edge whose two markers share the slide, chain edges straight,
+    and the text size of the boxes the connectors join."""
+    sites: dict[tuple[int, int], int] = {}
+    outs: dict[int, int] = {}
+    ins: dict[int, int] = {}
+    for source, target, idx, _ in glued:
+        outs[source.id] = outs.get(source.id, 0) + 1
+        ins[target.id] = ins.get(target.id, 0) + 1
+        if not target.name.startswith(STAND_INS):
+            sites[(target.id, idx)] = sites.get((target.id, idx), 0) + 1
+    report.shared_sites += [
+        f"{glue_targets[t].name} site {i}" for (t, i), n in sites.items() if n > 1
+    ]
+    for source, target, _, path in glued:
+        if source.name.startswith(STAND_INS) or target.name.startswith(STAND_INS):
+            continue
+        if outs[source.id] != 1 or ins[target.id] != 1:
+            continue
+        report.chain_edges += 1
+        (x0, y0), (x1, y1) = path[0], path[-1]
+        wrap = y1 < y0 - 2 or x1 < x0 - 2  # back against the flow to the next column or row
+        report.chain_straight += len(path) == 2 or wrap
+    joined = {s.id for s, *_ in glued} | {t.id for _, t, *_ in glued}
+    report.box_fonts += [f for i in joined if i in glue_targets for f in glue_targets[i].fonts]
+    labelled = [s for s in list(glue_targets.values()) + list(shapes.values()) if s.fonts]
+    pairs: dict[str, set[str]] = {}
+    for shape in labelled:  # a marker has a label; a junction dot standing for one has none
+        if shape.name.startswith(("portal ", "marker ")):
+            kind, side, key = shape.name.split(" ", 2)
+            pairs.setdefault(f"{kind} {key}", set()).add(side)
+    report.same_slide_markers += [key for key, sides in pairs.items() if sides == {"in", "out"}]
+
+
+def all_shapes(shapes):
+    """Every shape of a slide, the members of groups included."""
+    for shape in shapes:
+        yield shape
+        if shape.shape_type == MSO_SHAPE_TYPE.GROUP:
+            yield from all_shapes(shape.shapes)
+
+
+def median_box_font(report: SlideReport) -> float:
+    return statistics.median(report.box_fonts) if report.box_fonts else math.inf
 
 
 def check_deck(path) -> list[SlideReport]:

@@ -9,6 +9,7 @@ import pytest
 from deck_checks import check_deck, pdf_of
 from openxml_audit import validate_pptx
 from pptx import Presentation
+from pptx.enum.shapes import MSO_SHAPE_TYPE
 
 from pptx_nnviz.deck import build_deck
 from pptx_nnviz.keras_loader import to_graph
@@ -30,7 +31,7 @@ def _links(slide) -> dict[str, object]:
     return {
         shape.name: shape.click_action.target_slide
         for shape in slide.shapes
-        if shape.click_action.target_slide is not None
+        if shape.shape_type != MSO_SHAPE_TYPE.GROUP and shape.click_action.target_slide is not None
     }
 
 

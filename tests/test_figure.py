@@ -13,6 +13,7 @@ from pathlib import Path
 import models
 import pytest
 from click.testing import CliRunner
+from deck_checks import all_shapes
 from PIL import Image
 from pptx import Presentation
 
@@ -145,7 +146,7 @@ def test_figure_matches_the_saved_deck(mnist, tmp_path):
     """Shape for shape, the PowerPoint slide and the figure agree (up to the crop)."""
     deck = build_deck(mnist, tmp_path / "m.pptx", views=["architecture"])
     slide = Presentation(str(deck)).slides[0]
-    shapes = {s.name: s for s in slide.shapes}
+    shapes = {s.name: s for s in all_shapes(slide.shapes)}
     rendered = render(mnist)
     place = rendered.scenes[0]
     assert len(rendered.patches) >= len(mnist.nodes)

@@ -17,7 +17,7 @@ from pathlib import Path
 import models
 import pytest
 from click.testing import CliRunner, Result
-from deck_checks import check_deck
+from deck_checks import all_shapes, check_deck
 from openxml_audit import validate_pptx
 from pptx import Presentation
 from pptx.oxml.ns import qn
@@ -27,7 +27,7 @@ from pptx_nnviz.cli import main
 from pptx_nnviz.deck import build_deck, template_path
 from pptx_nnviz.ir import Edge, Graph, Node
 from pptx_nnviz.keras_loader import _keras, load_custom_objects
-from pptx_nnviz.layout import layout_graph
+from pptx_nnviz.layout import Style, layout_graph
 from pptx_nnviz.views import ViewOptions
 
 EXAMPLE = str(models.EXAMPLES / "mnist_convnet.py")
@@ -615,7 +615,7 @@ def _chain_graph(n: int) -> Graph:
 
 def test_ten_thousand_layers_paginate_in_bounded_time(tmp_path):
     """10,000 layers drawn one box each (no folding into blocks): the architecture view
-    paginates every layer exactly once (about 12 s here; 179 slides)."""
+    paginates every layer exactly once."""
     graph = _chain_graph(10_000)
     start = time.perf_counter()
     path = build_deck(
@@ -627,8 +627,10 @@ def test_ten_thousand_layers_paginate_in_bounded_time(tmp_path):
     elapsed = time.perf_counter() - start
     assert elapsed < 120, f"{elapsed:.0f} s"
     prs = Presentation(str(path))
-    assert len(prs.slides) > 100
-    boxes = Counter(s.name for slide in prs.slides for s in slide.shapes if s.name in graph.by_id)
+    assert len(prs.slides) > 50
+    boxes = Counter(
+        s.name for slide in prs.slides for s in all_shapes(slide.shapes) if s.name in graph.by_id
+    )
     assert len(boxes) == 10_000 and set(boxes.values()) == {1}, "every layer drawn once"
 
 
@@ -644,8 +646,8 @@ def test_ten_thousand_layers_whole_deck(tmp_path):
 def test_layout_cost_grows_about_linearly():
     """No quadratic blow-up: 4x the layers costs well under 16x the time."""
 
-    def size(node_id: str, font: float, compact: bool) -> tuple[float, float]:
-        return (8 * font, 3 * 1.22 * font + 8)
+    def size(node_id: str, style: Style) -> tuple[float, float]:
+        return (8 * style.font, 3 * 1.22 * style.font + 8)
 
     def seconds(n: int) -> float:
         ids = [f"n{i}" for i in range(n)]

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from dataclasses import replace
 
+from ..fuse import fuse_chains
 from ..geometry import Rect
 from ..ir import Graph, Node
 from ..layout import Layout, Page, layout_graph
@@ -12,14 +13,10 @@ from ..passes import block_key, collapse, should_collapse
 from ..scene import Box, Frame, SlideScene
 from ..text import format_count
 from ..theme import Theme
-from .common import (
-    box_size,
-    describe_node,
-    layer_box,
-    legend_and_caption,
-    legend_height,
-    place_page,
-)
+from .boxes import box_size, display_name, layer_box, merge_symbol, node_shape
+from .common import describe_node
+from .legend import legend_and_caption, legend_height
+from .placement import place_page
 
 
 def architecture_slides(
@@ -38,6 +35,7 @@ def architecture_slides(
     details = _drill_down_nodes(shown, depth - 1)
     label = "architecture overview" if details and shown is not graph else "architecture"
     overview_key = "architecture"
+    fuse = collapse_mode != "none"  # --collapse none draws every layer as its own box
     slides = diagram_slides(
         shown,
         frame,
@@ -46,6 +44,7 @@ def architecture_slides(
         f"{graph.name}: {label}",
         overview_key,
         links={n.id: _detail_key(n) for n in details},
+        fuse=fuse,
     )
     for number, node in enumerate(details):
         nav = [("↑ overview", overview_key)]
@@ -65,6 +64,8 @@ def architecture_slides(
             nav=nav,
             about=node,
             links=inner_links,
+            prefix=_prefix(node),
+            fuse=fuse,
         )
     return slides
 
@@ -85,6 +86,31 @@ def _detail_key(node: Node) -> str:
     return f"architecture:{node.id}"
 
 
+def _prefix(node: Node) -> str:
+    """The name prefix the layers of a block share (shown once, in the slide's title)."""
+    if node.category != "block":
+        return ""
+    members = (
+        [n.name for n in node.inner.nodes if not n.id.startswith("from:")] if node.inner else []
+    )
+    prefix = node.name.split(" … ")[0]
+    return prefix if members and all(m.startswith(prefix) for m in members) else ""
+
+
+def _symbols(graph: Graph) -> list[tuple[str, str]]:
+    """The merge symbols a diagram of `graph` draws, as legend entries (preset, name)."""
+    found = dict.fromkeys(merge_symbol(n) for n in graph.nodes)
+    return [(preset, name) for preset, _, name in (s for s in found if s is not None)]
+
+
+def _categories(graph: Graph) -> list[str]:
+    """Legend categories: merges drawn as symbols have their own legend entries."""
+    shown = graph.categories()
+    if "merge" in shown and all(merge_symbol(n) for n in graph.nodes if n.category == "merge"):
+        shown.remove("merge")
+    return shown
+
+
 def diagram_slides(
     graph: Graph,
     frame: Frame,
@@ -96,51 +122,96 @@ def diagram_slides(
     links: dict[str, str] | None = None,
     nav: list[tuple[str, str]] | None = None,
     about: Node | None = None,
+    prefix: str = "",
+    fuse: bool = True,
 ) -> list[SlideScene]:
-    """Slides of one layer graph: boxes, connectors, legend and the totals or navigation."""
-    band = legend_height(graph, frame)
+    """Slides of one layer graph: boxes, connectors, legend and the totals or navigation.
+    Inside a block, names lose the block's `prefix` (the title carries it); with `fuse`, a
+    graph too big for its slide may draw layers with their normalization and activation."""
+    drawn, layout = _drawn_graph(graph, frame, direction, prefix, fuse)
+    symbols, shown = _symbols(drawn), _categories(drawn)
+    band = legend_height(drawn, frame, shown, symbols)
     area = Rect(frame.content.x, frame.content.y, frame.content.w, frame.content.h - band)
-    layout = layout_for(graph, frame, direction)
+    names = {n.id: display_name(n, prefix) for n in drawn.nodes}
     slides = []
     total = len(layout.pages)
     links = links or {}
     for number, page in enumerate(layout.pages, start=1):
 
         def make_box(node: Node, rect: Rect) -> Box:
-            box = layer_box(node, rect, layout.font_size, layout.compact, theme)
+            box = layer_box(node, rect, layout.style, theme, names[node.id])
             return replace(box, link=links.get(node.id))
 
-        boxes, connectors = place_page(graph, page, area, layout.font_size, make_box)
-        boxes += legend_and_caption(graph, frame, theme, band, nav=nav)
+        boxes, connectors = place_page(drawn, page, area, layout.font_size, make_box)
+        boxes += legend_and_caption(
+            drawn, frame, theme, band, nav=nav, shown=shown, symbols=symbols
+        )
         slides.append(
             SlideScene(
                 title=title + (f" ({number}/{total})" if total > 1 else ""),
                 boxes=tuple(boxes),
                 connectors=tuple(connectors),
-                notes=_architecture_notes(graph, page, number, total, about),
+                notes=_architecture_notes(graph, drawn, page, number, total, about),
                 key=key if number == 1 else f"{key}:{number}",
             )
         )
     return slides
 
 
-def layout_for(graph: Graph, frame: Frame, direction: str | None = None) -> Layout:
+READABLE = 12.0  # points: boxes below this size are worth drawing with fewer boxes
+
+
+def _drawn_graph(
+    graph: Graph, frame: Frame, direction: str | None, prefix: str, fuse: bool
+) -> tuple[Graph, Layout]:
+    """The graph a diagram draws and its layout: every layer, or, when that does not fit the
+    slide whole at a readable size, each layer with its batch normalization and activation
+    in one box (as papers draw Inception and ResNet modules)."""
+    names = {n.id: display_name(n, prefix) for n in graph.nodes}
+    layout = layout_for(graph, frame, direction, names)
+    if not fuse or layout.whole and layout.font_size >= READABLE:
+        return graph, layout
+    fused = fuse_chains(graph)
+    if fused is graph:
+        return graph, layout
+    fused_layout = layout_for(fused, frame, direction, {n.id: names[n.id] for n in fused.nodes})
+    better = (fused_layout.whole, fused_layout.font_size) > (layout.whole, layout.font_size + 1)
+    return (fused, fused_layout) if better else (graph, layout)
+
+
+def layout_for(
+    graph: Graph,
+    frame: Frame,
+    direction: str | None = None,
+    names: dict[str, str] | None = None,
+    band: float | None = None,
+) -> Layout:
     """The layout the architecture slides use (figures reuse it)."""
     nodes = graph.by_id
+    names = names or {n.id: n.name for n in graph.nodes}
+    if band is None:
+        band = legend_height(graph, frame, _categories(graph), _symbols(graph))
     return layout_graph(
         [n.id for n in graph.nodes],
         [(e.source, e.target) for e in graph.edges],
-        lambda node_id, size, compact: box_size(nodes[node_id], size, compact),
-        (frame.content.w, frame.content.h - legend_height(graph, frame)),
+        lambda node_id, style: box_size(nodes[node_id], style, names[node_id]),
+        (frame.content.w, frame.content.h - band),
         direction=direction,
-        labels={n.id: n.name for n in graph.nodes},
+        labels=names,
+        shapes={n.id: node_shape(n) for n in graph.nodes},
     )
 
 
 def _architecture_notes(
-    graph: Graph, page: Page, number: int, total: int, about: Node | None
+    graph: Graph, drawn: Graph, page: Page, number: int, total: int, about: Node | None
 ) -> str:
-    nodes = [graph.node(b.id) for b in page.boxes if b.kind == "node"]
+    """A sentence per layer on the page (every layer of a box drawn for several)."""
+    by_name = {n.name: n for n in graph.nodes}
+    nodes = []
+    for box in page.boxes:
+        if box.kind == "node":
+            node = drawn.node(box.id)
+            nodes += [by_name.get(m, node) for m in node.members] if node.fused else [node]
     part = f", part {number} of {total}" if total > 1 else ""
     if about is None:
         intro = f"Architecture of {graph.name}{part}: {len(nodes)} boxes in data-flow order." + (
@@ -157,6 +228,11 @@ def _architecture_notes(
             f"Inside {about.name}{part}: {about.inner_layers} layers, "
             f"{format_count(about.params)} parameters in all.{repeat} "
             "The boxes marked 'from' are the layers feeding it."
+            + (
+                " Each layer is drawn with the batch normalization and activation after it."
+                if drawn is not graph
+                else ""
+            )
         )
     return "\n".join([intro, *(describe_node(n) for n in nodes)])
 

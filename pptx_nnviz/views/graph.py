@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from ..geometry import Rect
 from ..ir import Graph, Node
-from ..layout import layout_graph
+from ..layout import default_styles, layout_graph
 from ..scene import MUTED, Box, Frame, Paragraph, Run, SlideScene, paragraphs_size
 from ..text import format_shape, shorten
 from ..theme import Theme
@@ -62,12 +62,13 @@ def graph_slides(
     layout = layout_graph(
         [n.id for n in graph.nodes],
         [(e.source, e.target) for e in graph.edges],
-        lambda node_id, size, compact: paragraphs_size(
-            detail_paragraphs(nodes[node_id], size, compact)
+        lambda node_id, style: paragraphs_size(
+            detail_paragraphs(nodes[node_id], style.font, style.compact)
         ),
         (area.w, area.h),
         direction=direction,
         labels={n.id: n.name for n in graph.nodes},
+        styles=[s for s in default_styles(len(graph.nodes)) if s.density != "minimal"],
     )
     slides = []
     total = len(layout.pages)

@@ -1,0 +1,246 @@
+"""Step 0 and the entry point: choose the direction, label density, font size and spacing.
+
+Fit before wrap: every (direction, style) is estimated cheaply (rank extents, units stacked
+in columns); the most readable estimate is laid out for real, the next one if it does not
+fit after all. Readable means a large font, full labels, and no wrapping: a wrapped or
+paginated drawing must buy a clearly larger font to be preferred. The winner then spreads
+its gaps while the slide has room.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, replace
+
+from ..text import line_height
+from .arrange import MARKER_MAX_WIDTH, Problem, arrange, blocks_of
+from .model import DIRECTIONS, Layout, SizeFunction, Spacing, Style
+from .plan import plan_blocks
+from .rank import rank_nodes, stagger
+from .units import split_units
+
+MAX_FONT = 20.0
+MIN_FONT = 9.0
+#: Points of font size a density costs in the choice (full labels are worth a larger font).
+DENSITY_COST = {"full": 0.0, "compact": 2.0, "minimal": 3.5}
+WRAP_COST = 2.5  # points of font size a first wrap costs; each further column costs half
+CUT_COST = 6.0  # ... and a unit cut into pieces
+SIDE_COST = 6.0  # ... and columns beside a U (its stem and head belong on its sides)
+PAGE_COST = 10.0  # ... and a drawing spread over several slides (plus a point a slide)
+MAX_REALISED = 6
+MARKER_ALONG = MARKER_MAX_WIDTH + 12  # a marker's extent along a left-to-right flow
+FILLS = (0.95, 0.6, 0.35)  # share of the page width a rank may fill before it staggers
+SPREADS = (2.0, 1.6, 1.3)
+
+
+def default_styles(n_nodes: int) -> list[Style]:
+    """The styles tried: full labels 20 pt down to 9 pt, then compact and minimal ones."""
+    if n_nodes > 400:  # big graphs wrap anyway: straight to the readable floor
+        return [Style(12, "full"), Style(10, "compact"), Style(MIN_FONT, "minimal")]
+    full = [20, 18, 16, 15, 14, 13, 12, 11, 10, 9]
+    short = [16, 14, 13, 12, 11, 10, 9]
+    return (
+        [Style(f, "full") for f in full]
+        + [Style(f, "compact") for f in short]
+        + [Style(f, "minimal") for f in short]
+    )
+
+
+@dataclass
+class _Graph:
+    node_ids: list[str]
+    edges: list[tuple[str, str]]
+    ranks: dict[str, int]
+    shapes: dict[str, str]
+    labels: dict[str, str]
+
+
+@dataclass(frozen=True)
+class _Estimate:
+    pages: int
+    overflow: bool
+    columns: int
+    cuts: int
+    fill: float
+    beside_fold: bool = False
+
+    def score(self, style: Style) -> float:
+        wraps = 0.0 if self.columns <= 1 else WRAP_COST + 0.5 * (self.columns - 2)
+        pages = 0.0 if self.pages == 1 else PAGE_COST + self.pages - 1
+        return (
+            style.font
+            - DENSITY_COST[style.density]
+            - wraps
+            - CUT_COST * self.cuts
+            - SIDE_COST * self.beside_fold
+            - pages
+        )
+
+
+def layout_graph(
+    node_ids: Sequence[str],
+    edges: Sequence[tuple[str, str]],
+    size_of: SizeFunction,
+    area: tuple[float, float],
+    *,
+    direction: str | None = None,
+    labels: dict[str, str] | None = None,
+    shapes: dict[str, str] | None = None,
+    styles: Sequence[Style] | None = None,
+) -> Layout:
+    """Lay out the graph on pages of `area` (width, height) points. `shapes` marks nodes
+    drawn as circles (merges); `labels` names nodes on page-break markers."""
+    unique = list(dict.fromkeys((s, t) for s, t in edges if s != t))
+    graph = _Graph(
+        list(node_ids),
+        unique,
+        rank_nodes(node_ids, unique),
+        {v: (shapes or {}).get(v, "box") for v in node_ids},
+        labels or {},
+    )
+    best: tuple[tuple[int, float], Layout] | None = None
+    for fill in FILLS:  # ranks wider than the page staggered harder when nothing fits
+        candidates = []
+        for d in [direction] if direction else list(DIRECTIONS):
+            for style in styles or default_styles(len(node_ids)):
+                problem = _problem(graph, size_of, area, style, d, fill)
+                estimate = _estimate(problem)
+                if estimate.pages > 1:  # keep room for markers above and below the columns
+                    problem = _problem(graph, size_of, area, style, d, fill, paginated=True)
+                    estimate = _estimate(problem)
+                key = (estimate.overflow, -estimate.score(style), estimate.pages, -estimate.fill)
+                candidates.append((key, d, style, problem))
+        candidates.sort(key=lambda c: (c[0], c[1] != "TB"))
+        for key, _, _, problem in candidates[:MAX_REALISED]:
+            layout = _realise(problem)
+            overflow = _overflow(layout, area)
+            if overflow == 0 and len(layout.pages) <= key[2]:
+                return _spread(graph, size_of, area, layout, _estimate(problem))
+            rank = (len(layout.pages), overflow)
+            if best is None or (overflow > 0, rank) < (best[0][1] > 0, best[0]):
+                best = (rank, layout)
+        for key, _, _, problem in candidates[MAX_REALISED:]:
+            if key[0]:
+                break  # estimated not to fit: the first realised ones were the best bet
+            layout = _realise(problem)
+            if _overflow(layout, area) == 0:
+                return layout
+    assert best is not None
+    return best[1]
+
+
+def _problem(
+    graph: _Graph,
+    size_of: SizeFunction,
+    area: tuple[float, float],
+    style: Style,
+    direction: str,
+    fill: float = 0.95,
+    paginated: bool = False,
+) -> Problem:
+    sizes = {}
+    for v in graph.node_ids:
+        w, h = size_of(v, style)
+        sizes[v] = (w, h) if direction == "TB" else (h, w)
+    page = capacity = area if direction == "TB" else (area[1], area[0])
+    spacing = Spacing.of(style, direction)
+    # a wrap runs half a gap below its column's last box
+    capacity = (capacity[0], capacity[1] - spacing.rank_gap / 2)
+    if paginated:  # a marker above the first box of a page, one below its last
+        marker = line_height(style.font) + 8 if direction == "TB" else MARKER_ALONG
+        capacity = (capacity[0], capacity[1] - 2 * (marker + spacing.rank_gap))
+    widths = {v: s[0] for v, s in sizes.items()}
+    ranks = stagger(
+        graph.node_ids, graph.edges, graph.ranks, widths, fill * capacity[0], spacing.node_gap
+    )
+    return Problem(
+        graph.node_ids,
+        graph.edges,
+        ranks,
+        sizes,
+        graph.shapes,
+        graph.labels,
+        style,
+        direction,
+        spacing,
+        capacity,
+        page,
+    )
+
+
+def _realise(problem: Problem) -> Layout:
+    plans = plan_blocks(problem, split_units(problem.node_ids, problem.edges, problem.ranks))
+    blocks, portals = blocks_of(problem, plans)
+    pages = arrange(problem, blocks, portals)
+    whole = len(pages) == 1 and not any(plan.kind == "piece" for plan in plans)
+    return Layout(tuple(pages), problem.style, problem.direction, whole)
+
+
+def _overflow(layout: Layout, area: tuple[float, float]) -> float:
+    """How far (points) the widest or tallest page exceeds the area; 0 when all fit."""
+    return max(max(p.width - area[0], p.height - area[1], 0.0) for p in layout.pages)
+
+
+def _spread(
+    graph: _Graph,
+    size_of: SizeFunction,
+    area: tuple[float, float],
+    layout: Layout,
+    estimate: _Estimate,
+) -> Layout:
+    """The same style with wider gaps, the widest that keeps the drawing's columns and
+    still fits (small drawings only)."""
+    if len(graph.node_ids) > 120 or len(layout.pages) > 1:
+        return layout
+    page = layout.pages[0]
+    if page.width * page.height > 0.55 * area[0] * area[1]:
+        return layout
+    for spread in SPREADS:
+        style = replace(layout.style, spread=spread)
+        problem = _problem(graph, size_of, area, style, layout.direction)
+        wider = _estimate(problem)
+        if (wider.columns, wider.cuts, wider.pages) != (
+            estimate.columns,
+            estimate.cuts,
+            estimate.pages,
+        ):
+            continue
+        wide = _realise(problem)
+        if len(wide.pages) == 1 and _overflow(wide, area) == 0:
+            return wide
+    return layout
+
+
+def _estimate(problem: Problem) -> _Estimate:
+    """Columns and pages from the plan's extents, without ordering or routing."""
+    plans = plan_blocks(problem, split_units(problem.node_ids, problem.edges, problem.ranks))
+    across, along = problem.capacity
+    gap = problem.spacing.rank_gap
+    column_gap = problem.spacing.column_gap
+    columns: list[tuple[float, float]] = []  # width, height
+    cuts = 0
+    for plan in plans:
+        if plan.kind == "unit" and columns and columns[-1][1] + gap + plan.height <= along:
+            w, h = columns[-1]
+            columns[-1] = (max(w, plan.width), h + gap + plan.height)
+        elif plan.kind == "piece":
+            cuts += 1
+            columns += [(plan.width, plan.height)] * (len(plan.cuts) + 1)
+        else:
+            columns.append((plan.width, plan.height))
+            if plan.kind == "fold":
+                columns.append((0.0, plan.height))  # a U takes two columns
+    pages, used = 1, 0.0
+    for width, _ in columns:
+        if used and used + column_gap + width > across:
+            pages += 1
+            used = width
+        else:
+            used += (column_gap if used else 0.0) + width
+    overflow = any(w > across or h > along for w, h in columns)
+    total_w = min(sum(w for w, _ in columns) + column_gap * (len(columns) - 1), across)
+    total_h = max((h for _, h in columns), default=0.0)
+    fill = total_w * min(total_h, along) / (across * along)
+    folds = sum(plan.kind == "fold" for plan in plans)
+    beside = folds > 0 and len(columns) > 2 * folds
+    return _Estimate(pages, overflow, len(columns), cuts, fill, beside)

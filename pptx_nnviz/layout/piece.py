@@ -1,0 +1,139 @@
+"""One piece (a stretch of consecutive ranks) through the layered steps: normalise, order,
+position (`arrange_piece`), then bands along the main axis and routes (`draw_piece`)."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass
+
+from .model import Drawing, E, Item, Link, Spacing, W
+from .normalize import Layered, normalise
+from .order import order_layers
+from .position import cross_positions
+from .route import route_piece
+
+
+@dataclass
+class Arranged:
+    """A piece ordered and positioned across the ranks, its bands not yet placed."""
+
+    layered: Layered
+    order: list[list[str]]
+    x: dict[str, float]
+    thickness: list[float]  # each rank's extent along the main axis
+
+    @property
+    def width(self) -> float:
+        items = self.layered.items
+        return max(
+            (self.x[v] + items[v].width / 2 for layer in self.order for v in layer), default=0.0
+        )
+
+
+def arrange_piece(
+    items: dict[str, Item],
+    links: list[Link],
+    spacing: Spacing,
+    first: frozenset[str] = frozenset(),
+    last: frozenset[str] = frozenset(),
+    width: float | None = None,
+) -> Arranged:
+    """Items with ranks counted from 0 inside the piece; links between them (any span); the
+    piece kept within `width` across where its ranks allow."""
+    layered = normalise(items, links)
+    order = order_layers(layered, first, last)
+    x = cross_positions(layered, order, spacing, main_path(items, links), width)
+    thickness = [max((layered.items[v].height for v in layer), default=0.0) for layer in order]
+    return Arranged(layered, order, x, thickness)
+
+
+def stacked_bands(thickness: list[float], gap: float) -> list[tuple[float, float]]:
+    """(top, height) of each rank when ranks follow each other `gap` apart."""
+    bands = []
+    y = 0.0
+    for height in thickness:
+        bands.append((y, height))
+        y += height + gap
+    return bands
+
+
+def draw_piece(
+    arranged: Arranged,
+    bands: list[tuple[float, float]],
+    gap: float,
+    reserved: dict[str, set[str]] | None = None,
+) -> Drawing:
+    """The piece's rectangles and routes for the given rank bands; `reserved` keeps sites
+    of some nodes free for links drawn outside the piece."""
+    last_top, last_height = bands[-1] if bands else (0.0, 0.0)
+    padded = [*bands, (last_top + last_height + gap, 0.0)]
+    paths, rects, ports = route_piece(
+        arranged.layered, arranged.order, arranged.x, padded, reserved or {}
+    )
+    items = arranged.layered.items
+    shown = {k: v for k, v in items.items() if v.kind != "dummy"}
+    for node, node_ports in ports.items():
+        for port in node_ports:
+            shown[port] = Item(port, items[node].rank, 0.0, 0.0, "port", "circle", refs=(node,))
+    return Drawing(shown, rects, paths, arranged.width, last_top + last_height, ports)
+
+
+def lay_out_piece(
+    items: dict[str, Item],
+    links: list[Link],
+    spacing: Spacing,
+    first: frozenset[str] = frozenset(),
+    last: frozenset[str] = frozenset(),
+    width: float | None = None,
+) -> Drawing:
+    """The whole piece with its ranks stacked at the standard gap. The nodes pinned `first`
+    in their ranks keep their W site free for a wrap connector from another column."""
+    arranged = arrange_piece(items, links, spacing, first, last, width)
+    bands = stacked_bands(arranged.thickness, spacing.rank_gap)
+    return draw_piece(arranged, bands, spacing.rank_gap, side_sites(first, frozenset()))
+
+
+def side_sites(first: frozenset[str], last: frozenset[str]) -> dict[str, set[str]]:
+    """The W site of the nodes standing first in their rank, the E site of the last ones."""
+    reserved: dict[str, set[str]] = {v: {W} for v in first}
+    for v in last:
+        reserved.setdefault(v, set()).add(E)
+    return reserved
+
+
+def main_path(items: dict[str, Item], links: list[Link]) -> frozenset[tuple[str, str]]:
+    """The graph edges of the longest path (most ranks) through the piece, earliest on ties."""
+    successors: dict[str, list[Link]] = defaultdict(list)
+    for link in links:
+        successors[link.source].append(link)
+    best: dict[str, tuple[int, Link | None]] = {}
+    for v in sorted(items, key=lambda v: -items[v].rank):
+        length, step = 0, None
+        for link in successors[v]:
+            span = best[link.target][0] + items[link.target].rank - items[v].rank
+            if span > length:
+                length, step = span, link
+        best[v] = (length, step)
+    if not best:
+        return frozenset()
+    start = min(items, key=lambda v: (-best[v][0], items[v].rank))
+    steps = []
+    step = best[start][1]
+    while step is not None:
+        steps.append(step)
+        step = best[step.target][1]
+    # Where another input reaches a merge as deep as the main path (a siamese pair's two
+    # towers), the path before it is not the main one: the merge centres on its towers.
+    depth: dict[str, list[int]] = defaultdict(list)
+    outputs: dict[str, int] = defaultdict(int)
+    for link in links:
+        depth[link.target].append(items[link.source].rank)
+        outputs[link.source] += 1
+    for k in range(len(steps) - 1, -1, -1):
+        if depth[steps[k].target].count(items[steps[k].source].rank) > 1:
+            steps = steps[k + 1 :]
+            break
+    # A fork or merge of three or more branches (an Inception module) centres on them too.
+    return frozenset(
+        step.edge for step in steps if len(depth[step.target]) < 3 and outputs[step.source] < 3
+    )

@@ -1,0 +1,398 @@
+"""Step 5, routes: orthogonal paths inside a piece, from a box's bottom (S) to the next box.
+
+A link leaves its source downwards, turns only in the gaps between ranks and in its own
+lane, and enters its target from above. A target with several inputs gives each its own
+site: one from straight above (N); the others from the sides, nearest inputs highest (NW/NE
+on a circle, then W/E, then SW/SE); where sites run out, small ports on the target's top
+edge take one input each. Turns in one gap get separate tracks so lines never overlap.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+
+from ..geometry import Point, Rect
+from .model import NE, NW, E, Item, Link, N, Path, S, W, site_point
+from .normalize import Layered
+
+_PORT = 5.0  # diameter of a port dot
+_TOP_SITES = {"box": (N,), "circle": (N, NW, NE)}
+#: Per shape and side (-1 left, 1 right): the sites for the nearest input(s) of that side,
+#: each with how it is reached ("side": level, from beside; "top": from above). Diagonal
+#: sites are only entered from above (LibreOffice reroutes a line entering them sideways).
+_SIDE_CHOICES = {
+    ("circle", -1): ((W, "side"), (NW, "top")),
+    ("circle", 1): ((E, "side"), (NE, "top")),
+    ("box", -1): ((W, "side"),),
+    ("box", 1): ((E, "side"),),
+}
+
+
+@dataclass
+class _Plan:
+    """One link's route before its turns get their tracks."""
+
+    link: Link
+    chain: list[str]
+    lane_x: float | None
+    approach_x: float
+    site: str = N
+    side: bool = False  # enters horizontally (a side site) instead of from above
+    port: str | None = None
+    leaves: str = S  # the source's site: S, or E/W to reach a lane beside it level
+    points: list[Point] = field(default_factory=list)
+
+
+def route_piece(
+    layered: Layered,
+    order: list[list[str]],
+    x: dict[str, float],
+    bands: list[tuple[float, float]],
+    reserved: dict[str, set[str]],
+) -> tuple[list[Path], dict[str, Rect], dict[str, list[str]]]:
+    """Paths of every link, the items' rectangles (ports included) and each node's ports.
+    `bands` holds each rank's (top, height) along the main axis; links turn in the gaps."""
+    items = layered.items
+    rects = {
+        v: Rect(
+            x[v] - items[v].width / 2,
+            bands[items[v].rank][0] + (bands[items[v].rank][1] - items[v].height) / 2,
+            items[v].width,
+            items[v].height,
+        )
+        for layer in order
+        for v in layer
+        if items[v].kind != "dummy"
+    }
+    plans = []
+    for link, chain in zip(layered.originals, layered.chains, strict=True):
+        lane_x = x[chain[1]] if len(chain) > 2 else None
+        approach = lane_x if lane_x is not None else x[chain[0]]
+        plans.append(_Plan(link, chain, lane_x, approach))
+    by_target: dict[str, list[_Plan]] = defaultdict(list)
+    for plan in plans:
+        by_target[plan.chain[-1]].append(plan)
+    ports: dict[str, list[str]] = {}
+    taken: dict[str, set[str]] = {}
+    for target, incoming in by_target.items():
+        taken[target] = set(reserved.get(target, ()))
+        if (len(incoming) > 1 or taken[target]) and not _assign_sites(
+            target, incoming, items, order, rects, x, taken[target]
+        ):
+            ports[target] = _add_ports(target, incoming, rects)
+        elif not taken[target]:
+            taken[target] = {incoming[0].site}
+    for plan in plans:
+        _fewer_turns(plan, x, items, order, rects, taken)
+    jogs = _plan_points(plans, items, rects)
+    _allocate_tracks(plans, jogs, bands)
+    paths = []
+    for plan in plans:
+        path = Path(
+            plan.link.source,
+            plan.port or plan.link.target,
+            plan.leaves,
+            plan.site,
+            plan.points,
+            plan.link.edge,
+            plan.link.arrow,
+        )
+        # a junction sits in the lane's own slot, above the level where side inputs turn
+        first_band = bands[items[plan.chain[0]].rank + 1] if plan.lane_x is not None else None
+        at = first_band[0] + JUNCTION if first_band else None
+        paths += split_long(path, rects, items, at)
+    return paths, rects, ports
+
+
+def _fewer_turns(
+    plan: _Plan,
+    x: dict[str, float],
+    items: dict[str, Item],
+    order: list[list[str]],
+    rects: dict[str, Rect],
+    taken: dict[str, set[str]],
+) -> None:
+    """A long link whose lane is neither under its source nor over its target site would
+    turn four times: let it enter its target from the side, or leave its source from the
+    side, where that is free (else `split_long` cuts it at a junction dot)."""
+    source, target = plan.chain[0], plan.chain[-1]
+    if plan.lane_x is None or plan.side or plan.port or abs(plan.lane_x - x[source]) < 0.01:
+        return
+    item = items[target]
+    shape = item.shape if item.shape in ("box", "circle") else "box"
+    rect = rects[target]
+    if abs(plan.lane_x - site_point(shape, rect, plan.site)[0]) < 0.01:
+        return
+    side = -1 if plan.lane_x < rect.x else 1 if plan.lane_x > rect.right else 0
+    site = {-1: W, 1: E}.get(side)
+    if site is not None and site not in taken[target]:
+        sx, sy = site_point(shape, rect, site)
+        if _side_clear(plan.approach_x, sx, sy, side, target, items, order, rects, x):
+            taken[target].discard(plan.site)
+            plan.site, plan.side = site, True
+            taken[target].add(site)
+            return
+    src = rects[source]
+    side = -1 if plan.lane_x < src.x else 1 if plan.lane_x > src.right else 0
+    site = {-1: W, 1: E}.get(side)
+    if site is None or site in taken.get(source, ()):
+        return
+    lo, hi = sorted((plan.lane_x, src.cx))
+    for v in order[items[source].rank]:
+        r = rects.get(v)
+        if v != source and r is not None and r.right > lo and r.x < hi:
+            return  # another box stands between the source and its lane
+    plan.leaves = site
+
+
+JUNCTION = 5.0
+
+
+def split_long(
+    path: Path, rects: dict[str, Rect], items: dict[str, Item], at: float | None = None
+) -> list[Path]:
+    """A path of more than four segments (which LibreOffice does not draw as written) in
+    two, joined at a small junction dot on its third segment: at `at` along it (a lane's
+    own slot, where no other line runs), else halfway."""
+    points = path.points
+    if len(points) <= 5:
+        return [path]
+    (x2, y2), (x3, y3) = points[2], points[3]
+    vertical = abs(x2 - x3) < 0.01
+    if at is None or not min(y2, y3) + JUNCTION / 2 < at < max(y2, y3) - JUNCTION / 2:
+        at = (y2 + y3) / 2 if vertical else (x2 + x3) / 2
+    cx, cy = (x2, at) if vertical else (at, y2)
+    dot = f"junction {path.source} > {path.target} {len(rects)}"
+    h = JUNCTION / 2
+    rects[dot] = Rect(cx - h, cy - h, JUNCTION, JUNCTION)
+    items[dot] = Item(dot, -1, JUNCTION, JUNCTION, "junction", "circle", refs=(path.edge[0],))
+    forward = (y3 > y2) if vertical else (x3 > x2)
+    into, out = ((N, S) if forward else (S, N)) if vertical else ((W, E) if forward else (E, W))
+    sign = 1 if forward else -1
+    end = (cx, cy - sign * h) if vertical else (cx - sign * h, cy)
+    start = (cx, cy + sign * h) if vertical else (cx + sign * h, cy)
+    first = Path(path.source, dot, path.source_site, into, [*points[:3], end], path.edge, False)
+    rest = Path(
+        dot, path.target, out, path.target_site, [start, *points[3:]], path.edge, path.arrow
+    )
+    return [first, *split_long(rest, rects, items)]
+
+
+def _assign_sites(
+    target: str,
+    incoming: list[_Plan],
+    items: dict[str, Item],
+    order: list[list[str]],
+    rects: dict[str, Rect],
+    x: dict[str, float],
+    taken: set[str],
+) -> bool:
+    """A distinct site for each input of `target` (none of the `taken` ones); False when
+    they run out. The input straight above takes N; on each side a lone input enters level
+    (W or E), two enter the nearer from above the corner (NW or NE) and the farther level."""
+    item, rect = items[target], rects[target]
+    shape = item.shape if item.shape in ("box", "circle") else "box"
+    cx = rect.cx
+    centre = sorted((p for p in incoming if abs(p.approach_x - cx) <= 0.5), key=_from(cx))
+    left = sorted((p for p in incoming if p.approach_x < cx - 0.5), key=_from(cx))
+    right = sorted((p for p in incoming if p.approach_x > cx + 0.5), key=_from(cx))
+    if centre and N not in taken:
+        centre[0].site = N
+        taken.add(N)
+        centre = centre[1:]
+    for side, group in ((-1, left), (1, right)):
+        choices = list(_SIDE_CHOICES[(shape, side)])
+        if len(group) > 1:
+            choices.reverse()
+        for plan in group:
+            if not _place(plan, choices, target, taken, shape, items, order, rects, x, side):
+                return False
+    return all(_place(plan, [], target, taken, shape, items, order, rects, x, 0) for plan in centre)
+
+
+def _from(cx: float):  # noqa: ANN202 - a sort key
+    return lambda plan: abs(plan.approach_x - cx)
+
+
+def _place(
+    plan: _Plan,
+    choices: list[tuple[str, str]],
+    target: str,
+    taken: set[str],
+    shape: str,
+    items: dict[str, Item],
+    order: list[list[str]],
+    rects: dict[str, Rect],
+    x: dict[str, float],
+    side: int,
+) -> bool:
+    """Give `plan` the first free site of `choices` it can reach, else a free top site."""
+    rect = rects[target]
+    for site, mode in choices:
+        if site in taken:
+            continue
+        if mode == "side":
+            sx, sy = site_point(shape, rect, site)
+            if not _side_clear(plan.approach_x, sx, sy, side, target, items, order, rects, x):
+                continue
+        plan.site, plan.side = site, mode == "side"
+        taken.add(site)
+        return True
+    for site in _TOP_SITES[shape]:
+        if site not in taken:
+            plan.site = site
+            taken.add(site)
+            return True
+    return False
+
+
+def _side_clear(
+    ax: float,
+    sx: float,
+    sy: float,
+    side: int,
+    target: str,
+    items: dict[str, Item],
+    order: list[list[str]],
+    rects: dict[str, Rect],
+    x: dict[str, float],
+) -> bool:
+    """Can a line come down at `ax` and turn into the site at (sx, sy) without touching
+    another box of the target's rank, or running along a lane that passes it?"""
+    if side < 0 and ax >= rects[target].x - 1 or side > 0 and ax <= rects[target].right + 1:
+        return False
+    lo, hi = sorted((ax, sx))
+    for v in order[items[target].rank]:
+        if items[v].kind == "dummy" and abs(x[v] - ax) < 3:
+            return False
+        if v == target or v not in rects or items[v].kind == "dummy":
+            continue
+        r = rects[v]
+        if r.x - 1 <= ax <= r.right + 1 and r.y - 1 <= sy:
+            return False  # the vertical part would run into it
+        if r.right > lo and r.x < hi and r.y - 1 <= sy <= r.bottom + 1:
+            return False  # the horizontal part would cross it
+    return True
+
+
+def _add_ports(target: str, incoming: list[_Plan], rects: dict[str, Rect]) -> list[str]:
+    """Small dots along the target's top edge, one per input (left to right by approach)."""
+    rect = rects[target]
+    incoming.sort(key=lambda p: p.approach_x)
+    pitch = rect.w / len(incoming)
+    size = min(_PORT, pitch - 1)
+    ports = []
+    for k, plan in enumerate(incoming):
+        port = f"port {k} of {target}"
+        cx = rect.x + (k + 0.5) * pitch
+        rects[port] = Rect(cx - size / 2, rect.y - size, size, size)
+        plan.port, plan.site, plan.side = port, N, False
+        ports.append(port)
+    return ports
+
+
+@dataclass
+class _Jog:
+    """A horizontal turn in the gap below rank `gap`, owned by one source or one target site
+    (jogs of one owner share a track)."""
+
+    plan: _Plan
+    gap: int
+    owner: tuple
+    x0: float
+    x1: float
+    point: int  # index of the jog's first point in plan.points
+
+
+def _plan_points(
+    plans: list[_Plan],
+    items: dict[str, Item],
+    rects: dict[str, Rect],
+) -> list[_Jog]:
+    """Each plan's points, with the jogs' heights left to `_allocate_tracks` (set to nan)."""
+    nan = float("nan")
+    jogs = []
+    for plan in plans:
+        source, target = plan.chain[0], plan.chain[-1]
+        src = rects[source]
+        end_rect = rects[plan.port or target]
+        shape = "circle" if plan.port else items[target].shape
+        shape = shape if shape in ("box", "circle") else "box"
+        sx, sy = site_point(shape, end_rect, plan.site)
+        r_s, r_t = items[source].rank, items[target].rank
+        points: list[Point] = [(src.cx, src.bottom)]
+        x_now = src.cx
+        if plan.leaves != S:  # level out of the source's side to its lane
+            points = [site_point("box", src, plan.leaves), (plan.lane_x, src.cy)]
+            x_now = plan.lane_x
+        elif plan.lane_x is not None and abs(plan.lane_x - x_now) > 0.01:
+            # a link that will turn at both ends (and be cut at a junction) gets its own track
+            turns_twice = not plan.side and abs(sx - plan.lane_x) > 0.01
+            owner = ("own", id(plan)) if turns_twice else ("src", source)
+            jogs.append(_Jog(plan, r_s, owner, x_now, plan.lane_x, len(points)))
+            points += [(x_now, nan), (plan.lane_x, nan)]
+            x_now = plan.lane_x
+        if plan.side:
+            points += [(x_now, sy), (sx, sy)]
+        else:
+            if abs(sx - x_now) > 0.01:
+                owner = ("src", source) if plan.lane_x is None else ("dst", target, plan.site)
+                jogs.append(_Jog(plan, r_t - 1, owner, x_now, sx, len(points)))
+                points += [(x_now, nan), (sx, nan)]
+            points.append((sx, sy))
+        plan.points = points
+    return jogs
+
+
+def _allocate_tracks(
+    plans: list[_Plan], jogs: list[_Jog], bands: list[tuple[float, float]]
+) -> None:
+    """Spread the jogs of each gap over tracks so no two owners' lines overlap."""
+    by_gap: dict[int, list[_Jog]] = defaultdict(list)
+    for jog in jogs:
+        by_gap[jog.gap].append(jog)
+    for index, members in by_gap.items():
+        spans: dict[tuple, list[float]] = {}
+        for jog in members:
+            lo, hi = sorted((jog.x0, jog.x1))
+            span = spans.setdefault(jog.owner, [lo, hi])
+            span[0], span[1] = min(span[0], lo), max(span[1], hi)
+        tracks: list[float] = []  # right end of the last span on each track
+        track_of: dict[tuple, int] = {}
+        for owner, (lo, hi) in sorted(spans.items(), key=lambda item: item[1]):
+            for t, end in enumerate(tracks):
+                if end < lo - 0.5:
+                    tracks[t] = hi
+                    track_of[owner] = t
+                    break
+            else:
+                track_of[owner] = len(tracks)
+                tracks.append(hi)
+        top = bands[index][0] + bands[index][1]
+        bottom = bands[index + 1][0] - _PORT  # clear of the ports on the next rank's boxes
+        step = (bottom - top) / (len(tracks) + 1)
+        for jog in members:
+            y = top + step * (track_of[jog.owner] + 1)
+            points = jog.plan.points
+            for k in (jog.point, jog.point + 1):
+                points[k] = (points[k][0], y)
+    for plan in plans:
+        plan.points = simplify(plan.points)
+
+
+def simplify(points: list[Point]) -> list[Point]:
+    """Drop repeated points and the middle of straight runs."""
+    result: list[Point] = []
+    for p in points:
+        if result and abs(p[0] - result[-1][0]) < 0.01 and abs(p[1] - result[-1][1]) < 0.01:
+            continue
+        if len(result) >= 2:
+            a, b = result[-2], result[-1]
+            same_x = abs(a[0] - b[0]) < 0.01 and abs(b[0] - p[0]) < 0.01
+            same_y = abs(a[1] - b[1]) < 0.01 and abs(b[1] - p[1]) < 0.01
+            if same_x or same_y:
+                result[-1] = p
+                continue
+        result.append(p)
+    return result
