@@ -54,6 +54,7 @@ class Node:
     inner: Graph | None = field(default=None, compare=False, repr=False)  # what is inside
     repeat: int = 1  # a folded run of identical blocks: how many
     members: tuple[str, ...] = ()  # a block's layer names (of every repetition)
+    plumbing: bool = False  # an operation that only carries masks (hidden unless show_ops)
 
     @property
     def params(self) -> int:

@@ -16,11 +16,13 @@ import re
 import sys
 import zipfile
 from collections.abc import Callable, Sequence
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
 from .errors import InputError
 from .ir import Edge, Graph, Node, Shape, topological_order
+from .passes import hide_plumbing
 from .text import sanitize
 
 ModelSource = Any  # a keras.Model, a path, or a "module:name" / "keras.applications.X" string
@@ -365,9 +367,15 @@ def _takes_no_arguments(function: Callable) -> bool:
 # --------------------------------------------------------------------------- graph
 
 
-def to_graph(model: Any, *, expand_nested: bool = False) -> Graph:
-    """Walk a built Keras model into a `Graph` (one node per layer call)."""
-    walker = _Walker(expand_nested)
+def to_graph(model: Any, *, expand_nested: bool = False, show_ops: bool = False) -> Graph:
+    """Walk a built Keras model into a `Graph` (one node per layer call). Operations that
+    only carry masks are left out (their connections kept) unless `show_ops`."""
+    graph = _walk_model(model, expand_nested, show_ops)
+    return graph if show_ops else hide_plumbing(graph)
+
+
+def _walk_model(model: Any, expand_nested: bool, show_ops: bool) -> Graph:
+    walker = _Walker(expand_nested, show_ops)
     functional = _functional_of(model)
     name = sanitize(model.name)
     if functional is None:
@@ -407,8 +415,9 @@ def _functional_of(model: Any) -> Any:
 class _Walker:
     """Collects nodes and edges of a functional model, recursing into nested models."""
 
-    def __init__(self, expand_nested: bool) -> None:
+    def __init__(self, expand_nested: bool, show_ops: bool = False) -> None:
         self.expand_nested = expand_nested
+        self.show_ops = show_ops
         self.nodes: dict[str, Node] = {}
         self.edges: list[Edge] = []
         self.warnings: list[str] = []
@@ -428,6 +437,7 @@ class _Walker:
         `bound_inputs` replaces the model's own Input nodes (for a nested model drawn in place).
         """
         keras_nodes = self._ordered_nodes(functional)
+        plumbing = _plumbing_calls(functional, keras_nodes)
         calls: dict[int, int] = {}
         produced: dict[tuple[int, int], list[str]] = {}  # (id(op), node_index) -> output ids
         input_ids: list[str] = []
@@ -453,6 +463,8 @@ class _Walker:
                 produced[(id(op), node_index)] = inner_outputs
                 continue
             node = self._node_for_call(op, knode, node_id, parent)
+            if id(knode) in plumbing:
+                node = replace(node, plumbing=True)
             self.nodes[node_id] = node
             produced[(id(op), node_index)] = [node_id] * max(1, len(knode.output_tensors))
             for source, tensor in zip(sources, knode.input_tensors, strict=True):
@@ -518,7 +530,7 @@ class _Walker:
             trainable=bool(getattr(op, "trainable", True)),
             shared_with=shared_with,
             inner_layers=_count_layers(op) if nested else 0,
-            inner=to_graph(op) if nested and shared_with is None else None,
+            inner=to_graph(op, show_ops=self.show_ops) if nested and not shared_with else None,
         )
 
     def opaque_node(self, model: Any) -> Node:
@@ -539,6 +551,35 @@ class _Walker:
             non_trainable_params=non_trainable,
             inner_layers=_count_layers(model),
         )
+
+
+def _plumbing_calls(functional: Any, keras_nodes: list[Any]) -> set[int]:
+    """The calls (ids of Keras nodes) of operations, not layers, whose every output only
+    feeds mask arguments (`mask`, `attention_mask`...), directly or through other such calls:
+    Masking's NotEqual and Any, the casts and reshapes of a padding mask."""
+    keras = _keras()
+    uses: dict[int, list[tuple[int, bool]]] = {}  # id(tensor) -> (id(consumer), as a mask)
+    for knode in keras_nodes:
+        arguments = knode.arguments
+        roles = [(False, arguments.args)] + [
+            (key.endswith("mask"), value) for key, value in arguments.kwargs.items()
+        ]
+        for as_mask, value in roles:
+            for tensor in keras.tree.flatten(value):
+                if isinstance(tensor, keras.KerasTensor):
+                    uses.setdefault(id(tensor), []).append((id(knode), as_mask))
+    outputs = {id(t) for t in keras.tree.flatten(functional.outputs)}
+    found: set[int] = set()
+    for knode in reversed(keras_nodes):
+        tensors = knode.output_tensors
+        if isinstance(knode.operation, keras.layers.Layer) or not tensors:
+            continue
+        if any(id(t) in outputs for t in tensors):
+            continue
+        used = [use for t in tensors for use in uses.get(id(t), [])]
+        if used and all(as_mask or consumer in found for consumer, as_mask in used):
+            found.add(id(knode))
+    return found
 
 
 def _is_input_layer(op: Any) -> bool:

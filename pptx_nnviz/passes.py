@@ -1,4 +1,5 @@
-"""Graph passes: fold big models into blocks so an overview fits one slide.
+"""Graph passes: fold big models into blocks so an overview fits one slide; hide the
+framework's plumbing (`hide_plumbing`).
 
 Blocks follow the architecture's own units:
 1. Cut nodes split the graph into stretches: every path from the inputs to the outputs passes
@@ -426,6 +427,66 @@ def subgraph(graph: Graph, members: list[Node], name: str) -> Graph:
         inputs=tuple(context),
         outputs=outputs,
     )
+
+
+def hide_plumbing(graph: Graph) -> Graph:
+    """`graph` without its plumbing nodes (operations that only carry masks). A connection
+    that ran through them is kept as a direct edge where no other path joins its two ends
+    (a padding mask reaching the attention); where one does (the masked input already feeds
+    the layer through Masking), nothing is added."""
+    hidden = {n.id for n in graph.nodes if n.plumbing}
+    if not hidden:
+        return graph
+    edges = [e for e in graph.edges if e.source not in hidden and e.target not in hidden]
+    out: dict[str, set[str]] = {n.id: set() for n in graph.nodes if n.id not in hidden}
+    for edge in edges:
+        out[edge.source].add(edge.target)
+    position = {n.id: i for i, n in enumerate(graph.nodes)}
+    through = sorted(
+        (
+            (position[target.target], edge.source, target)
+            for edge in graph.edges
+            if edge.source not in hidden and edge.target in hidden
+            for target in _beyond(graph, edge.target, hidden)
+        ),
+        key=lambda item: item[0],
+    )
+    for _, source, edge in through:
+        if not _reaches(out, source, edge.target):
+            out[source].add(edge.target)
+            edges.append(Edge(source, edge.target, edge.shape))
+    return replace(
+        graph,
+        nodes=tuple(n for n in graph.nodes if n.id not in hidden),
+        edges=tuple(edges),
+        inputs=tuple(i for i in graph.inputs if i not in hidden),
+        outputs=tuple(o for o in graph.outputs if o not in hidden),
+    )
+
+
+def _beyond(graph: Graph, start: str, hidden: set[str]) -> list[Edge]:
+    """The edges from hidden nodes reachable from `start` (hidden) into visible nodes."""
+    found, stack, seen = [], [start], {start}
+    while stack:
+        for edge in graph.edges_from(stack.pop()):
+            if edge.target not in hidden:
+                found.append(edge)
+            elif edge.target not in seen:
+                seen.add(edge.target)
+                stack.append(edge.target)
+    return found
+
+
+def _reaches(out: dict[str, set[str]], source: str, target: str) -> bool:
+    stack, seen = [source], {source}
+    while stack:
+        for nxt in out[stack.pop()]:
+            if nxt == target:
+                return True
+            if nxt not in seen:
+                seen.add(nxt)
+                stack.append(nxt)
+    return False
 
 
 def should_collapse(graph: Graph, mode: str) -> bool:
