@@ -114,7 +114,10 @@ def _model_options(command: Callable[..., None]) -> Callable[..., None]:
                 type=click.Path(path_type=Path),
                 default=None,
                 metavar="FILE.py",
-                help="A Python file defining the custom layers a saved model uses (imported).",
+                help=(
+                    "A Python file defining the custom layers the model uses (imported): for a "
+                    "saved model, and for what a .py source or module loads."
+                ),
             ),
         ]
     ):

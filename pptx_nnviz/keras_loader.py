@@ -62,7 +62,9 @@ def load_model(
     if isinstance(source, keras.Model):
         model = source
     elif isinstance(source, (str, Path)):
-        model = _load_from_text(str(source), unsafe=unsafe, custom_objects=custom_objects)
+        # The custom objects serve saved files and whatever a .py source or module loads.
+        with keras.saving.CustomObjectScope(custom_objects or {}):
+            model = _load_from_text(str(source), unsafe=unsafe, custom_objects=custom_objects)
     else:
         raise InputError(f"cannot draw a {type(source).__name__}; pass a keras.Model or a path")
     if input_shape is not None and not model.built:
@@ -174,15 +176,9 @@ _UNKNOWN_OBJECT = re.compile(
 def _saved_model_error(path: Path, exc: Exception) -> InputError:
     """One line saying why Keras refused the file and what to do about it."""
     text = str(exc)
-    unknown = _UNKNOWN_OBJECT.search(text)
+    unknown = _unknown_object(str(path), text)
     if unknown:
-        name = unknown.group(1) or unknown.group(2)
-        return InputError(
-            f"{path} uses custom object {name!r} that Keras does not know; pass "
-            "--custom-objects file.py, a Python file defining it (a keras.layers.Layer "
-            "subclass or a @keras.saving.register_keras_serializable function), and --unsafe "
-            "too if the file also holds Lambda code you trust"
-        )
+        return unknown
     if "safe_mode" in text:  # a Lambda layer (or other stored code) refused by safe mode
         return InputError(
             f"{path} holds Python code (a Lambda layer) that Keras's safe mode refuses to "
@@ -194,6 +190,21 @@ def _saved_model_error(path: Path, exc: Exception) -> InputError:
     return InputError(
         f"{path} could not be loaded as a Keras model ({detail}); it may be corrupt, "
         "truncated or from an incompatible Keras version: save the model again"
+    )
+
+
+def _unknown_object(where: str, text: str) -> InputError | None:
+    """The error for a model using a custom object Keras could not find, if `text` (Keras's
+    message) says so."""
+    unknown = _UNKNOWN_OBJECT.search(text)
+    if not unknown:
+        return None
+    name = unknown.group(1) or unknown.group(2)
+    return InputError(
+        f"{where} uses custom object {name!r} that Keras does not know; pass "
+        "--custom-objects file.py, a Python file defining it (a keras.layers.Layer "
+        "subclass or a @keras.saving.register_keras_serializable function), and --unsafe "
+        "too if the file also holds Lambda code you trust"
     )
 
 
@@ -326,7 +337,8 @@ def _model_from_module(module: Any, name: str | None, *, label: str, defined_in:
     except SystemExit as exc:
         raise InputError(f"{label}:{name}() exited (SystemExit {exc.code})") from exc
     except Exception as exc:
-        raise InputError(
+        unknown = _unknown_object(f"the model that {label}:{name}() loads", str(exc))
+        raise unknown or InputError(
             f"{label}:{name}() raised {type(exc).__name__}: {_brief(exc)} "
             "(--debug shows the traceback)"
         ) from exc
