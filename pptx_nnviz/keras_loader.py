@@ -587,7 +587,13 @@ class _Walker:
             dtype=sanitize(getattr(outputs[0], "dtype", "")) if outputs else "",
             trainable=bool(getattr(op, "trainable", True)),
             shared_with=shared_with,
-            inner_layers=_count_layers(op) if nested or inner is not None else 0,
+            inner_layers=(
+                _count_layers(op)
+                if nested
+                else sum(n.category != "input" for n in inner.nodes)
+                if inner is not None
+                else 0
+            ),
             inner=inner,
         )
 
