@@ -44,7 +44,8 @@ def named_dags(draw: st.DrawFn, max_nodes: int = 40) -> Graph:
         parents = [] if j == 0 or draw(st.integers(0, 9)) == 0 else None
         if parents is None:
             parents = sorted(draw(st.sets(st.integers(0, j - 1), min_size=1, max_size=3)))
-        kind = "InputLayer" if not parents else ("Dense" if scheme == 0 else "Conv2D")
+        kind = "Concatenate" if word == "concat" else "Dense" if scheme == 0 else "Conv2D"
+        kind = "InputLayer" if not parents else kind  # concatenations make dense stages
         category = "input" if not parents else "dense"
         nodes.append(Node(f"n{j}", name, kind, category, output_shapes=((None, 4),)))
         edges += [Edge(f"n{i}", f"n{j}", (None, 4)) for i in parents]
@@ -58,6 +59,39 @@ def named_dags(draw: st.DrawFn, max_nodes: int = 40) -> Graph:
     )
 
 
+@st.composite
+def dense_stages(draw: st.DrawFn) -> Graph:
+    """DenseNet-like stages (units that concatenate their input with what they computed),
+    with extra forward edges and now and then a unit named after another stage."""
+    nodes = [Node("in", "input", "InputLayer", "input")]
+    edges: list[Edge] = []
+    previous = "in"
+    for stage in range(1, draw(st.integers(1, 3)) + 1):
+        for unit in range(1, draw(st.integers(1, 4)) + 1):
+            owner = stage if draw(st.integers(0, 5)) else draw(st.integers(1, 3))
+            prefix = f"conv{owner}_block{unit}"
+            last = previous
+            for j in range(draw(st.integers(1, 3))):
+                node = Node(
+                    f"{prefix}_{j}_conv~{len(nodes)}", f"{prefix}_{j}_conv", "Conv2D", "conv"
+                )
+                nodes.append(node)
+                edges.append(Edge(last, node.id))
+                last = node.id
+            concat = Node(
+                f"{prefix}_concat~{len(nodes)}", f"{prefix}_concat", "Concatenate", "merge"
+            )
+            nodes.append(concat)
+            edges += [Edge(previous, concat.id), Edge(last, concat.id)]
+            previous = concat.id
+    for _ in range(draw(st.integers(0, 3))):
+        i = draw(st.integers(0, len(nodes) - 2))
+        j = draw(st.integers(i + 1, len(nodes) - 1))
+        if (nodes[i].id, nodes[j].id) not in {(e.source, e.target) for e in edges}:
+            edges.append(Edge(nodes[i].id, nodes[j].id))
+    return Graph("dense", tuple(nodes), tuple(edges), ("in",), (previous,))
+
+
 def _quotient_is_acyclic(graph: Graph, groups: list[set[str]]) -> bool:
     owner = {node_id: i for i, group in enumerate(groups) for node_id in group}
     links = {(owner[e.source], owner[e.target]) for e in graph.edges}
@@ -69,7 +103,7 @@ def _quotient_is_acyclic(graph: Graph, groups: list[set[str]]) -> bool:
 
 
 @settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-@given(named_dags())
+@given(st.one_of(named_dags(), dense_stages()))
 def test_blocks_never_make_a_cycle(graph):
     found = blocks(graph)
     ids = [n.id for block in found for n in block.nodes]
