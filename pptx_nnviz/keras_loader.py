@@ -26,6 +26,7 @@ from .passes import hide_plumbing
 from .text import sanitize
 
 ModelSource = Any  # a keras.Model, a path, or a "module:name" / "keras.applications.X" string
+Sizes = tuple[int | None, int | None]  # what a trace gives unknown dimensions (keras_tracing)
 
 _BUILDER_NAME = re.compile(r"model|^build|^make|^create|^get_", re.IGNORECASE)
 
@@ -408,7 +409,7 @@ class _Walker:
         expand_nested: bool,
         show_ops: bool = False,
         depth: int = 0,
-        sizes: tuple[int | None, int | None] = (None, None),
+        sizes: Sizes = (None, None),
     ) -> None:
         self.expand_nested = expand_nested
         self.show_ops = show_ops
@@ -449,8 +450,7 @@ class _Walker:
         name = sanitize(model.name)
         try:
             args, kwargs = input_arguments(model)
-            sizes = self._trace_sizes(model, args, kwargs)
-            return self._traced_graph(model, args, kwargs, sizes, name)
+            return self._first_trace(model, args, kwargs, name)[1]
         except Exception as exc:  # any failure of the user's call: one box, and why
             reason = _brief(exc, 120)
         node = self.opaque_node(model)
@@ -600,13 +600,10 @@ class _Walker:
     def _trace(self, op: Any, knode: Any) -> Graph | None:
         """The inside of a custom layer made of other layers, traced from this call; None
         (with a warning saying why) when its call does not run on symbolic tensors."""
-        sizes = self._sizes_for(op, knode)
-        if sizes is None:
+        traced = self._try_trace(op, knode)
+        if traced is None:
             return None
-        arguments = knode.arguments
-        graph = self._traced_graph(
-            op, tuple(arguments.args), dict(arguments.kwargs), sizes, sanitize(op.name)
-        )
+        graph = traced[1]
         self.warnings.extend(graph.warnings)
         graph = replace(graph, warnings=())
         return graph if self.show_ops else hide_plumbing(graph)
@@ -618,9 +615,10 @@ class _Walker:
         None when it is not traced."""
         from .keras_tracing import traced_call
 
-        sizes = self._sizes_for(op, knode)
-        if sizes is None:
+        traced = self._try_trace(op, knode)
+        if traced is None:
             return None
+        sizes = traced[0]
         arguments = knode.arguments
         outer = self.sizes, self.depth
         before = set(self._constants)
@@ -639,16 +637,18 @@ class _Walker:
         self._add_weights(op, users, prefix=node_id + "/")
         return outputs
 
-    def _sizes_for(self, op: Any, knode: Any) -> tuple[int | None, int | None] | None:
-        """The sizes (see `keras_tracing.SIZES`) a trace of this call works with; None if the
-        layer is not traced, with a warning if it could not be."""
+    def _try_trace(self, op: Any, knode: Any) -> tuple[Sizes, Graph] | None:
+        """The first trace of this call that works (see `_first_trace`); None if the layer
+        is not traced, with a warning if it could not be."""
         from .keras_tracing import MAX_DEPTH, is_traceable
 
         if self.depth >= MAX_DEPTH or not is_traceable(op):
             return None
         arguments = knode.arguments
         try:
-            return self._trace_sizes(op, tuple(arguments.args), dict(arguments.kwargs))
+            return self._first_trace(
+                op, tuple(arguments.args), dict(arguments.kwargs), sanitize(op.name)
+            )
         except Exception as exc:  # any failure of the user's call: one box, and why
             self.warnings.append(
                 f"{type(op).__name__} {op.name!r} is drawn as one box: its call could not be "
@@ -656,28 +656,21 @@ class _Walker:
             )
             return None
 
-    def _trace_sizes(self, layer: Any, args: tuple, kwargs: dict) -> tuple[int | None, int | None]:
-        """The first sizes a trace of `layer.call` succeeds with (raises the first error)."""
-        from .keras_tracing import SIZES
+    def _first_trace(self, layer: Any, args: tuple, kwargs: dict, name: str) -> tuple[Sizes, Graph]:
+        """The graph of `layer.call` traced with the first sizes of `keras_tracing.SIZES`
+        that work, and those sizes; raises the first error if none does."""
+        from .keras_tracing import SIZES, traced_call
 
         first: Exception | None = None
         for sizes in SIZES:
+            walker = _Walker(self.expand_nested, self.show_ops, self.depth + 1, sizes)
             try:
-                self._traced_graph(layer, args, kwargs, sizes, "trial")
-                return sizes
-            except Exception as exc:
+                with traced_call(layer, args, kwargs, sizes) as (function, _):
+                    return sizes, walker.graph(function, name, traced=layer)
+            except Exception as exc:  # the user's call failed with these sizes
                 first = first or exc
         assert first is not None
         raise first
-
-    def _traced_graph(
-        self, layer: Any, args: tuple, kwargs: dict, sizes: tuple[int | None, int | None], name: str
-    ) -> Graph:
-        from .keras_tracing import traced_call
-
-        walker = _Walker(self.expand_nested, self.show_ops, self.depth + 1, sizes)
-        with traced_call(layer, args, kwargs, sizes) as (function, _):
-            return walker.graph(function, name, traced=layer)
 
     def _add_weights(self, layer: Any, users: dict[str, Shape], prefix: str = "") -> list[str]:
         """Account for the weights of the traced `layer` its call used as constants (a class
