@@ -38,18 +38,20 @@ def load_graph(
     source: Any,
     *,
     expand_nested: bool = False,
+    show_ops: bool = False,
     unsafe: bool = False,
     input_shape: tuple[int | None, ...] | None = None,
     custom_objects: dict[str, Any] | None = None,
 ) -> Graph:
     """The framework-neutral graph of a Keras model, a saved model file or a model reference
-    (`custom_objects`: the custom layer classes a saved model uses, by name)."""
+    (`custom_objects`: the custom layer classes the model uses, by name; `show_ops`: keep the
+    operations Keras adds to carry masks)."""
     from .keras_loader import load_model, to_graph
 
     model = load_model(
         source, unsafe=unsafe, input_shape=input_shape, custom_objects=custom_objects
     )
-    return to_graph(model, expand_nested=expand_nested)
+    return to_graph(model, expand_nested=expand_nested, show_ops=show_ops)
 
 
 def to_pptx(
@@ -66,12 +68,14 @@ def to_pptx(
     collapse: str = "auto",
     depth: int = 2,
     expand_nested: bool = False,
+    show_ops: bool = False,
 ) -> Path:
     """Write an editable PowerPoint deck of `model` (a keras.Model, file or reference) to `path`.
 
     `views` picks and orders the slides (default: all of title, architecture, summary, params,
     graph, layered, neurons); `hide`, `scale` and `funnels` shape the layered view;
-    `collapse` ("auto", "none", "all") and `depth` fold big models into blocks."""
+    `collapse` ("auto", "none", "all") and `depth` fold big models into blocks; `show_ops`
+    also draws the operations Keras adds to carry masks."""
     from .deck import build_deck
     from .views import ViewOptions, parse_categories, parse_views
 
@@ -79,24 +83,32 @@ def to_pptx(
     options = ViewOptions(
         direction, parse_categories(",".join(hide)), scale, funnels, collapse, depth
     )
-    graph = model if isinstance(model, Graph) else load_graph(model, expand_nested=expand_nested)
+    graph = _graph(model, expand_nested, show_ops)
     return build_deck(graph, path, theme=theme, template=template, views=chosen, options=options)
 
 
-def summary(model: Any, format: str = "text", *, expand_nested: bool = False) -> str:
+def summary(
+    model: Any, format: str = "text", *, expand_nested: bool = False, show_ops: bool = False
+) -> str:
     """The model's summary table as text, markdown, csv or json (see `summary_records`)."""
     from .views.summary import summary_text
 
-    graph = model if isinstance(model, Graph) else load_graph(model, expand_nested=expand_nested)
-    return summary_text(graph, format)
+    return summary_text(_graph(model, expand_nested, show_ops), format)
 
 
-def summary_records(model: Any, *, expand_nested: bool = False) -> list[dict[str, Any]]:
+def summary_records(
+    model: Any, *, expand_nested: bool = False, show_ops: bool = False
+) -> list[dict[str, Any]]:
     """One record per layer: name, type, output shape, params, connected-to."""
     from .views.summary import summary_records as records
 
-    graph = model if isinstance(model, Graph) else load_graph(model, expand_nested=expand_nested)
-    return records(graph)
+    return records(_graph(model, expand_nested, show_ops))
+
+
+def _graph(model: Any, expand_nested: bool, show_ops: bool) -> Graph:
+    if isinstance(model, Graph):
+        return model
+    return load_graph(model, expand_nested=expand_nested, show_ops=show_ops)
 
 
 def __getattr__(name: str) -> Any:

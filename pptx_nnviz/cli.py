@@ -102,6 +102,11 @@ def _model_options(command: Callable[..., None]) -> Callable[..., None]:
     for option in reversed(
         [
             click.option("--expand-nested", is_flag=True, help="Draw nested models in place."),
+            click.option(
+                "--show-ops",
+                is_flag=True,
+                help="Also draw the operations Keras adds to carry masks (NotEqual, Any...).",
+            ),
             click.option("--input-shape", default=None, help="Build an unbuilt model: 28,28,1."),
             click.option("--unsafe", is_flag=True, help="Let Keras run code stored in the file."),
             click.option(
@@ -109,7 +114,10 @@ def _model_options(command: Callable[..., None]) -> Callable[..., None]:
                 type=click.Path(path_type=Path),
                 default=None,
                 metavar="FILE.py",
-                help="A Python file defining the custom layers a saved model uses (imported).",
+                help=(
+                    "A Python file defining the custom layers the model uses (imported): for a "
+                    "saved model, and for what a .py source or module loads."
+                ),
             ),
         ]
     ):
@@ -135,6 +143,7 @@ def _load_graph(
     model: str,
     *,
     expand_nested: bool,
+    show_ops: bool,
     input_shape: str | None,
     unsafe: bool,
     custom_objects: Path | None,
@@ -146,7 +155,7 @@ def _load_graph(
     keras_model = load_model(
         model, unsafe=unsafe, custom_objects=objects, input_shape=_parse_shape(input_shape)
     )
-    graph = to_graph(keras_model, expand_nested=expand_nested)
+    graph = to_graph(keras_model, expand_nested=expand_nested, show_ops=show_ops)
     for warning in graph.warnings:
         click.echo(f"Warning: {warning}", err=True)
     return graph
@@ -223,6 +232,7 @@ def deck(
     collapse: str,
     depth: int,
     expand_nested: bool,
+    show_ops: bool,
     input_shape: str | None,
     unsafe: bool,
     custom_objects: Path | None,
@@ -252,6 +262,7 @@ def deck(
     graph = _load_graph(
         model,
         expand_nested=expand_nested,
+        show_ops=show_ops,
         input_shape=input_shape,
         unsafe=unsafe,
         custom_objects=custom_objects,
@@ -314,6 +325,7 @@ def figure(
     dpi: float,
     page: int | None,
     expand_nested: bool,
+    show_ops: bool,
     input_shape: str | None,
     unsafe: bool,
     custom_objects: Path | None,
@@ -332,6 +344,7 @@ def figure(
     graph = _load_graph(
         model,
         expand_nested=expand_nested,
+        show_ops=show_ops,
         input_shape=input_shape,
         unsafe=unsafe,
         custom_objects=custom_objects,

@@ -16,14 +16,17 @@ import re
 import sys
 import zipfile
 from collections.abc import Callable, Sequence
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
 from .errors import InputError
 from .ir import Edge, Graph, Node, Shape, topological_order
+from .passes import hide_plumbing
 from .text import sanitize
 
 ModelSource = Any  # a keras.Model, a path, or a "module:name" / "keras.applications.X" string
+Sizes = tuple[int | None, int | None]  # what a trace gives unknown dimensions (keras_tracing)
 
 _BUILDER_NAME = re.compile(r"model|^build|^make|^create|^get_", re.IGNORECASE)
 
@@ -60,7 +63,9 @@ def load_model(
     if isinstance(source, keras.Model):
         model = source
     elif isinstance(source, (str, Path)):
-        model = _load_from_text(str(source), unsafe=unsafe, custom_objects=custom_objects)
+        # The custom objects serve saved files and whatever a .py source or module loads.
+        with keras.saving.CustomObjectScope(custom_objects or {}):
+            model = _load_from_text(str(source), unsafe=unsafe, custom_objects=custom_objects)
     else:
         raise InputError(f"cannot draw a {type(source).__name__}; pass a keras.Model or a path")
     if input_shape is not None and not model.built:
@@ -172,15 +177,9 @@ _UNKNOWN_OBJECT = re.compile(
 def _saved_model_error(path: Path, exc: Exception) -> InputError:
     """One line saying why Keras refused the file and what to do about it."""
     text = str(exc)
-    unknown = _UNKNOWN_OBJECT.search(text)
+    unknown = _unknown_object(str(path), text)
     if unknown:
-        name = unknown.group(1) or unknown.group(2)
-        return InputError(
-            f"{path} uses custom object {name!r} that Keras does not know; pass "
-            "--custom-objects file.py, a Python file defining it (a keras.layers.Layer "
-            "subclass or a @keras.saving.register_keras_serializable function), and --unsafe "
-            "too if the file also holds Lambda code you trust"
-        )
+        return unknown
     if "safe_mode" in text:  # a Lambda layer (or other stored code) refused by safe mode
         return InputError(
             f"{path} holds Python code (a Lambda layer) that Keras's safe mode refuses to "
@@ -192,6 +191,21 @@ def _saved_model_error(path: Path, exc: Exception) -> InputError:
     return InputError(
         f"{path} could not be loaded as a Keras model ({detail}); it may be corrupt, "
         "truncated or from an incompatible Keras version: save the model again"
+    )
+
+
+def _unknown_object(where: str, text: str) -> InputError | None:
+    """The error for a model using a custom object Keras could not find, if `text` (Keras's
+    message) says so."""
+    unknown = _UNKNOWN_OBJECT.search(text)
+    if not unknown:
+        return None
+    name = unknown.group(1) or unknown.group(2)
+    return InputError(
+        f"{where} uses custom object {name!r} that Keras does not know; pass "
+        "--custom-objects file.py, a Python file defining it (a keras.layers.Layer "
+        "subclass or a @keras.saving.register_keras_serializable function), and --unsafe "
+        "too if the file also holds Lambda code you trust"
     )
 
 
@@ -324,7 +338,8 @@ def _model_from_module(module: Any, name: str | None, *, label: str, defined_in:
     except SystemExit as exc:
         raise InputError(f"{label}:{name}() exited (SystemExit {exc.code})") from exc
     except Exception as exc:
-        raise InputError(
+        unknown = _unknown_object(f"the model that {label}:{name}() loads", str(exc))
+        raise unknown or InputError(
             f"{label}:{name}() raised {type(exc).__name__}: {_brief(exc)} "
             "(--debug shows the traceback)"
         ) from exc
@@ -365,34 +380,16 @@ def _takes_no_arguments(function: Callable) -> bool:
 # --------------------------------------------------------------------------- graph
 
 
-def to_graph(model: Any, *, expand_nested: bool = False) -> Graph:
-    """Walk a built Keras model into a `Graph` (one node per layer call)."""
-    walker = _Walker(expand_nested)
+def to_graph(model: Any, *, expand_nested: bool = False, show_ops: bool = False) -> Graph:
+    """Walk a built Keras model into a `Graph` (one node per layer call). Custom layers made of
+    other layers are traced (`keras_tracing`) and get their inside as `Node.inner`; a
+    subclassed model is traced whole. Operations that only carry masks are left out (their
+    connections kept) unless `show_ops`."""
+    walker = _Walker(expand_nested, show_ops)
     functional = _functional_of(model)
     name = sanitize(model.name)
-    if functional is None:
-        node = walker.opaque_node(model)
-        return Graph(
-            name=name,
-            nodes=(node,),
-            edges=(),
-            inputs=(node.id,),
-            outputs=(node.id,),
-            warnings=(
-                f"{type(model).__name__} {model.name!r} is a subclassed model: its internals "
-                "cannot be traced, so it is drawn as one box",
-            ),
-        )
-    inputs, outputs = walker.walk(functional, prefix="", parent=None)
-    order = topological_order(walker.nodes, [(e.source, e.target) for e in walker.edges])
-    return Graph(
-        name=name,
-        nodes=tuple(walker.nodes[i] for i in order),
-        edges=tuple(walker.edges),
-        inputs=tuple(inputs),
-        outputs=tuple(dict.fromkeys(outputs)),
-        warnings=tuple(walker.warnings),
-    )
+    graph = walker.graph(functional, name) if functional is not None else walker.subclassed(model)
+    return graph if show_ops else hide_plumbing(graph)
 
 
 def _functional_of(model: Any) -> Any:
@@ -407,14 +404,67 @@ def _functional_of(model: Any) -> Any:
 class _Walker:
     """Collects nodes and edges of a functional model, recursing into nested models."""
 
-    def __init__(self, expand_nested: bool) -> None:
+    def __init__(
+        self,
+        expand_nested: bool,
+        show_ops: bool = False,
+        depth: int = 0,
+        sizes: Sizes = (None, None),
+    ) -> None:
         self.expand_nested = expand_nested
+        self.show_ops = show_ops
+        self.depth = depth  # how many traced layers this walk is inside
+        self.sizes = sizes  # what a trace gave unknown dimensions (read as None again)
+        self._variables: dict[str, list[Any]] = {}  # node id -> variables its operation uses
+        self._owned: set[int] = set()  # ids of the variables the calls here account for
+        self._constants: dict[str, Shape] = {}  # node id -> a constant tensor it takes
         self.nodes: dict[str, Node] = {}
         self.edges: list[Edge] = []
         self.warnings: list[str] = []
         self._edge_keys: set[tuple[str, str]] = set()
         self._first_call: dict[int, str] = {}  # id(layer) -> node id of its first call
         self._taken: set[str] = set()  # node ids (and nested prefixes) given out so far
+
+    def graph(self, functional: Any, name: str, traced: Any = None) -> Graph:
+        """The graph of a functional model, or of the call of the layer `traced`: walk it,
+        then give each operation the parameters of the variables it uses that no layer owns
+        (and a traced layer's constant weights a node, see `_add_weights`)."""
+        inputs, outputs = self.walk(functional, prefix="", parent=None)
+        self._count_operation_variables()
+        if traced is not None:
+            inputs = self._add_weights(traced, self._constants) + inputs
+        order = topological_order(self.nodes, [(e.source, e.target) for e in self.edges])
+        return Graph(
+            name=name,
+            nodes=tuple(self.nodes[i] for i in order),
+            edges=tuple(self.edges),
+            inputs=tuple(inputs),
+            outputs=tuple(dict.fromkeys(outputs)),
+            warnings=tuple(self.warnings),
+        )
+
+    def subclassed(self, model: Any) -> Graph:
+        """A subclassed model's graph: its call traced on symbolic inputs, or else one box."""
+        from .keras_tracing import input_arguments
+
+        name = sanitize(model.name)
+        try:
+            args, kwargs = input_arguments(model)
+            return self._first_trace(model, args, kwargs, name)[1]
+        except Exception as exc:  # any failure of the user's call: one box, and why
+            reason = _brief(exc, 120)
+        node = self.opaque_node(model)
+        return Graph(
+            name=name,
+            nodes=(node,),
+            edges=(),
+            inputs=(node.id,),
+            outputs=(node.id,),
+            warnings=(
+                f"{type(model).__name__} {model.name!r} is a subclassed model whose internals "
+                f"cannot be traced ({reason}), so it is drawn as one box",
+            ),
+        )
 
     def walk(
         self,
@@ -428,6 +478,7 @@ class _Walker:
         `bound_inputs` replaces the model's own Input nodes (for a nested model drawn in place).
         """
         keras_nodes = self._ordered_nodes(functional)
+        plumbing = _plumbing_calls(functional, keras_nodes)
         calls: dict[int, int] = {}
         produced: dict[tuple[int, int], list[str]] = {}  # (id(op), node_index) -> output ids
         input_ids: list[str] = []
@@ -452,11 +503,25 @@ class _Walker:
                 )
                 produced[(id(op), node_index)] = inner_outputs
                 continue
+            if self.expand_nested and id(op) not in self._first_call:
+                expanded = self._expand_traced(op, knode, node_id, produced)
+                if expanded is not None:
+                    produced[(id(op), node_index)] = expanded
+                    continue
             node = self._node_for_call(op, knode, node_id, parent)
+            if id(knode) in plumbing:
+                node = replace(node, plumbing=True)
+            if isinstance(op, _keras().layers.Layer):
+                self._owned.update(id(v) for v in op.weights)
+            else:
+                self._variables[node_id] = _variables_of(knode)
+                constants = _constants_of(knode)
+                if constants and not node.plumbing:
+                    self._constants[node_id] = constants
             self.nodes[node_id] = node
             produced[(id(op), node_index)] = [node_id] * max(1, len(knode.output_tensors))
             for source, tensor in zip(sources, knode.input_tensors, strict=True):
-                self._add_edge(source, node_id, _shape(tensor))
+                self._add_edge(source, node_id, self._shape(tensor))
         outputs = [self._source_of(t, produced) for t in functional.outputs]
         return input_ids, outputs
 
@@ -502,14 +567,19 @@ class _Walker:
         shared_with = None if first == node_id else first
         trainable, non_trainable = _param_counts(op)
         nested = _functional_of(op) is not None or _is_model(op)
+        inner = None
+        if nested and not shared_with:
+            inner = to_graph(op, show_ops=self.show_ops)
+        elif not shared_with:
+            inner = self._trace(op, knode)
         outputs = knode.output_tensors
         return Node(
             id=node_id,
             name=sanitize(op.name),
             class_name=sanitize(type(op).__name__),
-            category="model" if nested else category_of(op),
-            input_shapes=tuple(_shape(t) for t in knode.input_tensors),
-            output_shapes=tuple(_shape(t) for t in outputs),
+            category="model" if nested or inner is not None else category_of(op),
+            input_shapes=tuple(self._shape(t) for t in knode.input_tensors),
+            output_shapes=tuple(self._shape(t) for t in outputs),
             trainable_params=0 if shared_with else trainable,
             non_trainable_params=0 if shared_with else non_trainable,
             hyperparams=hyperparams_of(op),
@@ -517,9 +587,144 @@ class _Walker:
             dtype=sanitize(getattr(outputs[0], "dtype", "")) if outputs else "",
             trainable=bool(getattr(op, "trainable", True)),
             shared_with=shared_with,
-            inner_layers=_count_layers(op) if nested else 0,
-            inner=to_graph(op) if nested and shared_with is None else None,
+            inner_layers=(
+                _count_layers(op)
+                if nested
+                else sum(n.category != "input" for n in inner.nodes)
+                if inner is not None
+                else 0
+            ),
+            inner=inner,
         )
+
+    def _trace(self, op: Any, knode: Any) -> Graph | None:
+        """The inside of a custom layer made of other layers, traced from this call; None
+        (with a warning saying why) when its call does not run on symbolic tensors."""
+        traced = self._try_trace(op, knode)
+        if traced is None:
+            return None
+        graph = traced[1]
+        self.warnings.extend(graph.warnings)
+        graph = replace(graph, warnings=())
+        return graph if self.show_ops else hide_plumbing(graph)
+
+    def _expand_traced(
+        self, op: Any, knode: Any, node_id: str, produced: dict[tuple[int, int], list[str]]
+    ) -> list[str] | None:
+        """Walk a custom layer's traced inside in place (--expand-nested); its output ids, or
+        None when it is not traced."""
+        from .keras_tracing import traced_call
+
+        traced = self._try_trace(op, knode)
+        if traced is None:
+            return None
+        sizes = traced[0]
+        arguments = knode.arguments
+        outer = self.sizes, self.depth
+        before = set(self._constants)
+        self.sizes, self.depth = sizes, self.depth + 1
+        try:
+            with traced_call(op, tuple(arguments.args), dict(arguments.kwargs), sizes) as (
+                function,
+                originals,
+            ):
+                bound = [self._source_of(t, produced) for t in originals]
+                _, outputs = self.walk(function, node_id + "/", sanitize(op.name), bound)
+        finally:
+            self.sizes, self.depth = outer
+        self._count_operation_variables()
+        users = {k: v for k, v in self._constants.items() if k not in before}
+        self._add_weights(op, users, prefix=node_id + "/")
+        return outputs
+
+    def _try_trace(self, op: Any, knode: Any) -> tuple[Sizes, Graph] | None:
+        """The first trace of this call that works (see `_first_trace`); None if the layer
+        is not traced, with a warning if it could not be."""
+        from .keras_tracing import MAX_DEPTH, is_traceable
+
+        if self.depth >= MAX_DEPTH or not is_traceable(op):
+            return None
+        arguments = knode.arguments
+        try:
+            return self._first_trace(
+                op, tuple(arguments.args), dict(arguments.kwargs), sanitize(op.name)
+            )
+        except Exception as exc:  # any failure of the user's call: one box, and why
+            self.warnings.append(
+                f"{type(op).__name__} {op.name!r} is drawn as one box: its call could not be "
+                f"traced on symbolic inputs ({_brief(exc, 120)})"
+            )
+            return None
+
+    def _first_trace(self, layer: Any, args: tuple, kwargs: dict, name: str) -> tuple[Sizes, Graph]:
+        """The graph of `layer.call` traced with the first sizes of `keras_tracing.SIZES`
+        that work, and those sizes; raises the first error if none does."""
+        from .keras_tracing import SIZES, traced_call
+
+        first: Exception | None = None
+        for sizes in SIZES:
+            walker = _Walker(self.expand_nested, self.show_ops, self.depth + 1, sizes)
+            try:
+                with traced_call(layer, args, kwargs, sizes) as (function, _):
+                    return sizes, walker.graph(function, name, traced=layer)
+            except Exception as exc:  # the user's call failed with these sizes
+                first = first or exc
+        assert first is not None
+        raise first
+
+    def _add_weights(self, layer: Any, users: dict[str, Shape], prefix: str = "") -> list[str]:
+        """Account for the weights of the traced `layer` its call used as constants (a class
+        token, a position embedding looked up outside the trace): one "Weights" node feeding
+        the operations that took constant tensors (`users`), or else a warning. Returns the
+        node's id in a list (empty without one)."""
+        missing = [v for v in layer.weights if id(v) not in self._owned]
+        if not missing:
+            return []
+        self._owned.update(id(v) for v in missing)
+        names = ", ".join(sanitize(v.path.removeprefix(f"{layer.name}/")) for v in missing)
+        trainable = sum(_size(v) for v in missing if v.trainable)
+        frozen = sum(_size(v) for v in missing if not v.trainable)
+        if not users:
+            self.warnings.append(
+                f"{type(layer).__name__} {layer.name!r}: its drawn inside leaves out "
+                f"{trainable + frozen:,} of its {layer.count_params():,} parameters "
+                f"({names}), used as constants by its call"
+            )
+            return []
+        node_id = self._unique_id(prefix + "weights")
+        self.nodes[node_id] = Node(
+            id=node_id,
+            name=names,
+            class_name="Weights",
+            category="input",
+            output_shapes=tuple(tuple(int(d) for d in v.shape) for v in missing),
+            trainable_params=trainable,
+            non_trainable_params=frozen,
+        )
+        for target, shape in users.items():
+            self._add_edge(node_id, target, shape)
+        return [node_id]
+
+    def _shape(self, tensor: Any) -> Shape:
+        """The tensor's shape, with the sizes a trace gave unknown dimensions read as None."""
+        batch, other = self.sizes
+        return tuple(
+            None if d is not None and d == (batch if i == 0 else other) else d
+            for i, d in enumerate(_shape(tensor))
+        )
+
+    def _count_operation_variables(self) -> None:
+        """Give each operation call the parameters of the variables it uses (a class token, a
+        scale) that belong to no layer called here, each variable once."""
+        for node_id, variables in self._variables.items():
+            fresh = [v for v in variables if id(v) not in self._owned]
+            self._owned.update(id(v) for v in fresh)
+            if fresh:
+                trainable = sum(_size(v) for v in fresh if v.trainable)
+                frozen = sum(_size(v) for v in fresh if not v.trainable)
+                self.nodes[node_id] = replace(
+                    self.nodes[node_id], trainable_params=trainable, non_trainable_params=frozen
+                )
 
     def opaque_node(self, model: Any) -> Node:
         """One box for a model whose layer graph cannot be traced (subclassed)."""
@@ -539,6 +744,59 @@ class _Walker:
             non_trainable_params=non_trainable,
             inner_layers=_count_layers(model),
         )
+
+
+def _variables_of(knode: Any) -> list[Any]:
+    """The Keras variables an operation call takes as arguments."""
+    keras = _keras()
+    arguments = knode.arguments
+    values = keras.tree.flatten((arguments.args, arguments.kwargs))
+    return [v for v in values if isinstance(v, keras.Variable)]
+
+
+def _constants_of(knode: Any) -> Shape | None:
+    """The shape of the first constant tensor (not symbolic, not a scalar) an operation call
+    takes: a weight the traced call used outside the trace."""
+    keras = _keras()
+    arguments = knode.arguments
+    for value in keras.tree.flatten((arguments.args, arguments.kwargs)):
+        shape = getattr(value, "shape", None)
+        if shape and not isinstance(value, (keras.KerasTensor, keras.Variable)):
+            return tuple(None if d is None else int(d) for d in shape)
+    return None
+
+
+def _size(variable: Any) -> int:
+    return math.prod(int(d) for d in variable.shape)
+
+
+def _plumbing_calls(functional: Any, keras_nodes: list[Any]) -> set[int]:
+    """The calls (ids of Keras nodes) of operations, not layers, whose every output only
+    feeds mask arguments (`mask`, `attention_mask`...), directly or through other such calls:
+    Masking's NotEqual and Any, the casts and reshapes of a padding mask."""
+    keras = _keras()
+    uses: dict[int, list[tuple[int, bool]]] = {}  # id(tensor) -> (id(consumer), as a mask)
+    for knode in keras_nodes:
+        arguments = knode.arguments
+        roles = [(False, arguments.args)] + [
+            (key.endswith("mask"), value) for key, value in arguments.kwargs.items()
+        ]
+        for as_mask, value in roles:
+            for tensor in keras.tree.flatten(value):
+                if isinstance(tensor, keras.KerasTensor):
+                    uses.setdefault(id(tensor), []).append((id(knode), as_mask))
+    outputs = {id(t) for t in keras.tree.flatten(functional.outputs)}
+    found: set[int] = set()
+    for knode in reversed(keras_nodes):
+        tensors = knode.output_tensors
+        if isinstance(knode.operation, keras.layers.Layer) or not tensors:
+            continue
+        if any(id(t) in outputs for t in tensors):
+            continue
+        used = [use for t in tensors for use in uses.get(id(t), [])]
+        if used and all(as_mask or consumer in found for consumer, as_mask in used):
+            found.add(id(knode))
+    return found
 
 
 def _is_input_layer(op: Any) -> bool:

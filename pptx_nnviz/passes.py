@@ -1,58 +1,83 @@
-"""Graph passes: fold big models into blocks so an overview fits one slide.
+"""Graph passes: fold big models into blocks so an overview fits one slide; hide the
+framework's plumbing (`hide_plumbing`).
 
-Blocks are found from the graph's structure and the layers' names:
-1. Cut nodes split the graph: every path from the inputs to the outputs passes through them
-   (a ResNet block's `add`/`out`, an Inception module's `mixedN` concatenation).
-2. The stretches between cut nodes, and runs of single layers, merge while they share a
-   block name (`conv2_block1_*`, `block2a_*`, `block_3_*`).
-3. Consecutive blocks with the same inside (same layer types and settings, same wiring) fold
-   into one box marked "× N"; their drill-down slide is drawn once.
+Blocks follow the architecture's own units:
+1. Cut nodes split the graph into stretches: every path from the inputs to the outputs passes
+   through them (a ResNet block's `add`/`out`, an Inception module's `mixedN` concatenation).
+2. Every layer gets the key of its unit from the names of all layers (`unit_names`). A
+   stretch whose named layers agree is that unit whole, automatic names included; a stretch
+   holding several units (NASNet's cells, which take the two previous cells' outputs) is
+   split by them.
+3. The layers are put in one topological order that keeps each unit's layers together, and
+   every block is a run of that order. Contracting runs of a topological order cannot make a
+   cycle: every edge goes from a run to the same or a later run.
+4. Neighbouring runs of one unit merge; a single layer between two runs of one unit, or an
+   automatically named layer trailing a unit, joins it; chains of automatically named single
+   layers form runs of up to MAX_RUN.
+5. Dense stages (DenseNet): consecutive units of one family that each end by concatenating
+   their input with what they computed become one block whose drill-down shows every unit
+   and every concatenation.
+6. Consecutive blocks of one family with the same inside (layer types, settings, wiring)
+   fold into one box marked "× N"; their drill-down slide is drawn once.
 """
 
 from __future__ import annotations
 
 import re
 from collections import Counter
-from dataclasses import replace
+from dataclasses import dataclass, field, replace
 
 from .ir import Edge, Graph, Node, topological_order
+from .unit_names import UnitNames, family, is_automatic, tokens
 
 #: Models with more layers than this are collapsed into blocks by default (--collapse auto).
 AUTO_COLLAPSE_ABOVE = 80
 
+MIN_RUN = 3  # runs of this many automatically named single layers become one block
+MAX_RUN = 24  # ... and a longer run is cut into blocks of this many
+MIN_UNIT_LAYERS = 3  # a stretch is split by unit when two units have this many named layers
+
 _BLOCK_NAME = re.compile(r"^(.*?block_?\d+[a-z]?)(?:_|$)", re.IGNORECASE)
 
 
-def _snake(class_name: str) -> str:
-    """Keras's default layer name for a class: Conv2D -> conv2d, BatchNormalization ->
-    batch_normalization."""
-    name = re.sub(r"(.)([A-Z][a-z]+)", r"\1_\2", class_name)
-    return re.sub(r"([a-z])([A-Z])", r"\1_\2", name).lower()
-
-
 def block_key(name: str, class_name: str = "") -> str | None:
-    """The block a layer belongs to by its name, or None for Keras's automatic names
-    (`conv2d_12`): 'conv2_block1_1_conv' -> 'conv2_block1', 'block2a_expand_conv' ->
-    'block2a', 'normal_left1_5' -> 'cell 5', 'stem_conv' -> 'stem', 'mixed3' -> 'mixed3'."""
-    if class_name and re.fullmatch(re.escape(_snake(class_name)) + r"(_\d+)?", name):
+    """A layer's block guessed from its name alone (labels and notes; `blocks` reads all
+    names together): 'conv2_block1_1_conv' -> 'conv2_block1', 'block2a_expand_conv' ->
+    'block2a', 'normal_left1_5' -> 'cell 5', 'stem_conv' -> 'stem', None for `conv2d_12`."""
+    if is_automatic(name, class_name):
         return None
     match = _BLOCK_NAME.match(name)
     if match:
         return match.group(1)
-    tokens = name.split("_")
-    cell = re.search(r"_((?:stem_)?\d+)$", name)
-    if cell and len(tokens) >= 3:
+    cell = re.search(r"_((?:stem_|reduce_)?\d+)$", name)
+    if cell and len(name.split("_")) >= 3:
         return f"cell {cell.group(1)}"
-    return "_".join(tokens[:-1]) if len(tokens) > 1 else name
+    parts = name.split("_")
+    return "_".join(parts[:-1]) if len(parts) > 1 else name
 
 
-def _related(a: str | None, b: str | None) -> bool:
-    """Same block name, or one a token-prefix of the other (expanded_conv, expanded_conv_bn)."""
-    if a is None or b is None:
-        return False
-    ta, tb = a.split("_"), b.split("_")
-    shorter = min(len(ta), len(tb))
-    return ta[:shorter] == tb[:shorter]
+@dataclass
+class Block:
+    """A run of layers in the blocks' topological order."""
+
+    nodes: list[Node]
+    key: str | None  # the unit's key; None for a run of automatically named layers
+    run: str | None = None  # single layers that may form a run with others of the same value
+    parts: list[Block] = field(default_factory=list)  # a dense stage: units and concatenations
+
+    @property
+    def name(self) -> str:
+        if self.key is None or self.run is not None and len(self.nodes) > 1:
+            first, last = self.nodes[0].name, self.nodes[-1].name
+            return first if len(self.nodes) == 1 else f"{first} … {last}"
+        return self.key
+
+    @property
+    def family(self) -> str | None:
+        return None if self.run is not None else family(self.key)
+
+    def ids(self) -> set[str]:
+        return {n.id for n in self.nodes}
 
 
 def cut_nodes(graph: Graph) -> set[str]:
@@ -73,161 +98,184 @@ def cut_nodes(graph: Graph) -> set[str]:
     return cuts
 
 
-MAX_REGION = 40  # a stretch between cut nodes longer than this is split by layer names
-MIN_RUN = 3  # runs of this many unnamed single layers become one block
-MAX_RUN = 24  # ... and a longer run is cut into blocks of this many
-MAX_BLOCK = 64  # pieces stop merging into a block (by name) past this many layers
-
-
-def find_blocks(graph: Graph, *, split_by_name: bool = True) -> list[list[Node]]:
+def find_blocks(graph: Graph) -> list[list[Node]]:
     """The graph's nodes partitioned into blocks (each a list of nodes in graph order)."""
+    return [block.nodes for block in blocks(graph)]
+
+
+def blocks(graph: Graph) -> list[Block]:
+    """The graph's blocks, each a run of one topological order (see the module's steps)."""
+    graph = in_topological_order(graph)
+    names = UnitNames((n.name, n.class_name) for n in graph.nodes)
+    keys = dict(zip((n.id for n in graph.nodes), names.keys()))
     cuts = cut_nodes(graph)
     regions: list[list[Node]] = [[]]
     for node in graph.nodes:
         regions[-1].append(node)
         if node.id in cuts:
             regions.append([])
-    pieces = []
+    shared = {k for k, count in Counter(keys.values()).items() if count > 1}
+    runs: list[Block] = []
     for region in (r for r in regions if r):
-        long = split_by_name and len(region) > MAX_REGION
-        pieces += _split_by_name(region, graph) if long else [region]
-    blocks: list[list[Node]] = []
-    keys: list[str | None] = []
-    for piece in pieces:
-        key = _region_key(piece)
-        if (
-            blocks
-            and not _is_io(piece)
-            and not _is_io(blocks[-1])
-            and len(blocks[-1]) + len(piece) <= MAX_BLOCK
-            and (
-                _related(key, keys[-1])
-                or key is None
-                and keys[-1] is None
-                and len(piece) == 1
-                and _unnamed_run(blocks[-1])
-                and len(blocks[-1]) < MAX_RUN
-            )
-        ):
-            blocks[-1].extend(piece)
-            keys[-1] = _common(keys[-1], key)
+        runs += _region_runs(region, keys, shared, graph)
+    return _dense_stages(_merge_runs(runs, graph), graph)
+
+
+def in_topological_order(graph: Graph) -> Graph:
+    """`graph` with its nodes in topological order (the given order where it already is)."""
+    order = topological_order(
+        [n.id for n in graph.nodes], [(e.source, e.target) for e in graph.edges]
+    )
+    if order == [n.id for n in graph.nodes]:
+        return graph
+    return replace(graph, nodes=tuple(graph.node(i) for i in order))
+
+
+def _region_runs(
+    region: list[Node], keys: dict[str, str | None], shared: set[str | None], graph: Graph
+) -> list[Block]:
+    """A stretch between cut nodes as runs of one unit each (`shared`: the keys of more than
+    one layer)."""
+    named = Counter(keys[n.id] for n in region if keys[n.id])
+    if not named:
+        run = "" if len(region) == 1 else None
+        return [Block(region, None, run)]
+    units = [k for k, count in named.items() if count >= MIN_UNIT_LAYERS]
+    if len(units) < 2:
+        closing = keys[region[-1].id]
+        key = closing if closing else named.most_common(1)[0][0]
+        numbered = len(region) == 1 and key not in shared and family(key) != key
+        return [Block(region, key, family(key) if numbered else None)]
+    own = {n.id: keys[n.id] for n in region}
+    inside = set(own)
+    for node in reversed(region):  # an automatic name joins the unit it feeds ...
+        if own[node.id] is None:
+            fed = [own[t] for t in graph.successors(node.id) if t in inside and own[t]]
+            own[node.id] = fed[0] if fed else None
+    for node in region:  # ... or else the unit feeding it
+        if own[node.id] is None:
+            feeding = [own[p] for p in graph.predecessors(node.id) if p in inside and own[p]]
+            own[node.id] = feeding[0] if feeding else None
+    result: list[Block] = []
+    for node in _unit_order(region, own, graph):
+        if result and result[-1].key == own[node.id]:
+            result[-1].nodes.append(node)
         else:
-            blocks.append(list(piece))
-            keys.append(key)
-    # A short run of unnamed single layers is clearer left as it is.
-    result: list[list[Node]] = []
-    for block, key in zip(blocks, keys):
-        if key is None and len(block) < MIN_RUN and _unnamed_run(block):
-            result += [[n] for n in block]
-        else:
-            result.append(block)
+            result.append(Block([node], own[node.id]))
     return result
 
 
-def _unnamed_run(block: list[Node]) -> bool:
-    return all(block_key(n.name, n.class_name) is None for n in block)
+def _unit_order(region: list[Node], own: dict[str, str | None], graph: Graph) -> list[Node]:
+    """The region's nodes in a topological order that finishes a unit before the next one
+    starts where the wiring allows (Kahn's algorithm preferring the current unit)."""
+    position = {n.id: i for i, n in enumerate(region)}
+    indegree = {n.id: sum(1 for p in graph.predecessors(n.id) if p in position) for n in region}
+    ready = {i for i, n in enumerate(region) if indegree[n.id] == 0}
+    result: list[Node] = []
+    current: str | None = None
+    while ready:
+        same = [i for i in ready if own[region[i].id] == current]
+        pick = min(same) if same else min(ready)
+        ready.discard(pick)
+        node = region[pick]
+        current = own[node.id]
+        result.append(node)
+        for target in graph.successors(node.id):
+            if target in position:
+                indegree[target] -= 1
+                if indegree[target] == 0:
+                    ready.add(position[target])
+    return result
 
 
-def _common(a: str | None, b: str | None) -> str | None:
-    if a is None or b is None:
-        return a or b
-    ta, tb = a.split("_"), b.split("_")
-    shared = [x for x, y in zip(ta, tb) if x == y]
-    return "_".join(shared[: len(shared)]) or a
+def _merge_runs(runs: list[Block], graph: Graph) -> list[Block]:
+    merged: list[Block] = []
+    pieces: list[list[Block]] = []
+    for index, run in enumerate(runs):
+        after = runs[index + 1] if index + 1 < len(runs) else None
+        if merged and _joins(merged[-1], run, after, graph):
+            merged[-1].nodes = merged[-1].nodes + run.nodes
+            if run.key is not None and run.key == merged[-1].key:
+                merged[-1].run = None  # one unit, not a run of single layers
+            pieces[-1].append(run)
+        else:
+            merged.append(Block(list(run.nodes), run.key, run.run))
+            pieces.append([run])
+    result: list[Block] = []
+    for block, parts in zip(merged, pieces):
+        short = block.run is not None and 1 < len(parts) < MIN_RUN
+        result += parts if short else [block]  # a short run of single layers stays as it is
+    return result
 
 
-def _split_by_name(region: list[Node], graph: Graph) -> list[list[Node]]:
-    """Split a long stretch by its layers' block names (NASNet's cells). An unnamed layer
-    joins the block of the named layer it feeds (or else of the one feeding it); blocks
-    that would depend on each other both ways are merged. Keeps the stretch whole if names
-    say nothing."""
-    ids = {n.id for n in region}
-    keys: dict[str, str | None] = {n.id: block_key(n.name, n.class_name) for n in region}
-    if len(set(keys.values()) - {None}) < 2:
-        return [region]
-    for node in reversed(region):
-        if keys[node.id] is None:
-            fed = [keys[t] for t in graph.successors(node.id) if t in ids and keys[t]]
-            keys[node.id] = fed[0] if fed else None
-    for node in region:
-        if keys[node.id] is None:
-            feeding = [keys[p] for p in graph.predecessors(node.id) if p in ids and keys[p]]
-            keys[node.id] = feeding[0] if feeding else None
-    groups: dict[str | None, list[Node]] = {}
-    for node in region:
-        groups.setdefault(keys[node.id], []).append(node)
-    return _merge_cycles(list(groups.values()), graph)
+def _joins(before: Block, run: Block, after: Block | None, graph: Graph) -> bool:
+    """Whether `run` belongs to the block `before` it."""
+    if _is_io(before) or _is_io(run):
+        return False
+    if run.key is not None and run.key == before.key:
+        return True
+    if before.run is not None:  # a run of single layers grows by single layers like them
+        return run.run == before.run and len(before.nodes) < MAX_RUN
+    if before.key is None:
+        return False
+    if len(run.nodes) != 1 or after is None:
+        return False
+    if after.key == before.key:  # a single layer between two runs of one unit
+        return True
+    trailing = run.key is None and len(before.nodes) >= 2 and after.key is not None
+    return trailing and set(graph.predecessors(run.nodes[0].id)) <= before.ids()
 
 
-def _merge_cycles(blocks: list[list[Node]], graph: Graph) -> list[list[Node]]:
-    """Merge blocks that reach each other (strongly connected once contracted), keeping the
-    order of first appearance."""
-    owner = {n.id: i for i, block in enumerate(blocks) for n in block}
-    links: dict[int, set[int]] = {i: set() for i in range(len(blocks))}
-    for i, block in enumerate(blocks):
-        for node in block:
-            for t in graph.successors(node.id):
-                if t in owner and owner[t] != i:
-                    links[i].add(owner[t])
-    component = _strongly_connected(links)
-    merged: dict[int, list[Node]] = {}
-    for i, block in enumerate(blocks):
-        merged.setdefault(component[i], []).extend(block)
-    order = {n.id: k for k, n in enumerate(graph.nodes)}
-    return [sorted(b, key=lambda n: order[n.id]) for b in merged.values()]
+def _is_io(block: Block) -> bool:
+    return any(n.category == "input" for n in block.nodes)
 
 
-def _strongly_connected(links: dict[int, set[int]]) -> dict[int, int]:
-    """Tarjan's algorithm, iterative: vertex -> id of its strongly connected component."""
-    index: dict[int, int] = {}
-    low: dict[int, int] = {}
-    on_stack: set[int] = set()
-    stack: list[int] = []
-    component: dict[int, int] = {}
-    counter = 0
-    for root in links:
-        if root in index:
-            continue
-        work = [(root, iter(sorted(links[root])))]
-        index[root] = low[root] = counter
-        counter += 1
-        stack.append(root)
-        on_stack.add(root)
-        while work:
-            vertex, children = work[-1]
-            child = next(children, None)
-            if child is None:
-                work.pop()
-                if work:
-                    parent = work[-1][0]
-                    low[parent] = min(low[parent], low[vertex])
-                if low[vertex] == index[vertex]:
-                    while True:
-                        member = stack.pop()
-                        on_stack.discard(member)
-                        component[member] = vertex
-                        if member == vertex:
-                            break
-            elif child not in index:
-                index[child] = low[child] = counter
-                counter += 1
-                stack.append(child)
-                on_stack.add(child)
-                work.append((child, iter(sorted(links[child]))))
-            elif child in on_stack:
-                low[vertex] = min(low[vertex], index[child])
-    return component
+def _dense_stages(found: list[Block], graph: Graph) -> list[Block]:
+    """Join consecutive dense units of one family (each concatenating its input with what it
+    computed) into one stage block whose parts are the units' bodies and concatenations."""
+    result: list[Block] = []
+    for block in found:
+        if _is_dense_unit(block, graph):
+            last = result[-1] if result else None
+            if last is not None and last.parts and last.parts[0].family == block.family:
+                last.nodes += block.nodes
+                last.parts += _dense_parts(block)
+                continue
+            if last is not None and _is_dense_unit(last, graph) and last.family == block.family:
+                result[-1] = Block(last.nodes + block.nodes, None, None)
+                result[-1].parts = _dense_parts(last) + _dense_parts(block)
+                continue
+        result.append(block)
+    for block in result:
+        if block.parts:
+            stage = _common_tokens([p.key for p in block.parts[::2]])
+            block.key = stage or block.parts[0].family
+    return result
 
 
-def _region_key(region: list[Node]) -> str | None:
-    counts = Counter(k for k in (block_key(n.name, n.class_name) for n in region) if k)
-    if not counts:
-        return None
-    return counts.most_common(1)[0][0]
+def _is_dense_unit(block: Block, graph: Graph) -> bool:
+    if block.key is None or block.run is not None or len(block.nodes) < 2 or block.parts:
+        return False
+    last = block.nodes[-1]
+    if last.class_name != "Concatenate":
+        return False
+    ids = block.ids()
+    entering = {e.source for n in block.nodes for e in graph.edges_into(n.id)} - ids
+    return bool(entering) and entering <= set(graph.predecessors(last.id))
 
 
-def _is_io(region: list[Node]) -> bool:
-    return any(n.category == "input" for n in region)
+def _dense_parts(unit: Block) -> list[Block]:
+    return [Block(unit.nodes[:-1], unit.key), Block(unit.nodes[-1:], None, "")]
+
+
+def _common_tokens(keys: list[str | None]) -> str:
+    split = [tokens(k) for k in keys if k]
+    common: list[str] = []
+    for parts in zip(*split):
+        if len(set(parts)) != 1:
+            break
+        common.append(parts[0])
+    return "_".join(common)
 
 
 def signature(nodes: list[Node], graph: Graph) -> tuple:
@@ -249,36 +297,42 @@ def signature(nodes: list[Node], graph: Graph) -> tuple:
 
 def collapse(graph: Graph, *, fold: bool = True) -> Graph:
     """The overview graph: blocks of two or more layers become one node each (category
-    "block", `inner` holding the block's own graph); identical neighbours fold into one."""
-    try:
-        return _collapse(graph, find_blocks(graph), fold)
-    except ValueError:  # blocks split by name made a cycle: keep to the graph's structure
-        return _collapse(graph, find_blocks(graph, split_by_name=False), fold)
-
-
-def _collapse(graph: Graph, blocks: list[list[Node]], fold: bool) -> Graph:
-    groups: list[list[list[Node]]] = []
-    for block in blocks:
+    "block", `inner` holding the block's own graph); identical neighbours of one family fold
+    into one."""
+    graph = in_topological_order(graph)
+    groups: list[list[Block]] = []
+    for block in blocks(graph):
+        previous = groups[-1][0] if groups else None
         if (
             fold
-            and groups
-            and len(block) > 1
-            and signature(block, graph) == signature(groups[-1][0], graph)
+            and previous is not None
+            and len(block.nodes) > 1
+            and not block.parts
+            and not previous.parts
+            and block.family == previous.family
+            and signature(block.nodes, graph) == signature(previous.nodes, graph)
         ):
             groups[-1].append(block)
         else:
             groups.append([block])
+    return contract(graph, groups)
+
+
+def contract(graph: Graph, groups: list[list[Block]]) -> Graph:
+    """`graph` with each group of blocks (a block and its folded repetitions) as one node;
+    single layers stay as they are. The groups must be runs of a topological order."""
     owner: dict[str, str] = {}
     nodes: list[Node] = []
+    taken: set[str] = set()
     for run in groups:
         first = run[0]
-        if len(first) == 1 and len(run) == 1:
-            owner[first[0].id] = first[0].id
-            nodes.append(first[0])
-            continue
-        node = _block_node(graph, run)
+        if len(first.nodes) == 1 and len(run) == 1 and not first.parts:
+            node = first.nodes[0]
+        else:
+            node = _block_node(graph, run, taken)
+        taken.add(node.id)
         for block in run:
-            for member in block:
+            for member in block.nodes:
                 owner[member.id] = node.id
         nodes.append(node)
     edges: dict[tuple[str, str], Edge] = {}
@@ -287,7 +341,7 @@ def _collapse(graph: Graph, blocks: list[list[Node]], fold: bool) -> Graph:
         if source != target and (source, target) not in edges:
             edges[(source, target)] = Edge(source, target, edge.shape)
     by_id = {n.id: n for n in nodes}
-    order = topological_order(by_id, list(edges))  # raises ValueError on a cycle
+    order = topological_order(by_id, list(edges))  # runs of a topological order: no cycle
     return Graph(
         name=graph.name,
         nodes=tuple(by_id[i] for i in order),
@@ -298,44 +352,45 @@ def _collapse(graph: Graph, blocks: list[list[Node]], fold: bool) -> Graph:
     )
 
 
-def _block_node(graph: Graph, run: list[list[Node]]) -> Node:
+def _block_node(graph: Graph, run: list[Block], taken: set[str]) -> Node:
     first, last = run[0], run[-1]
-    names = [_block_name(block) for block in run]
-    name = names[0] if len(run) == 1 else f"{names[0]} … {names[-1]}"
-    members = tuple(n.name for block in run for n in block)
-    inner = subgraph(graph, first, f"{names[0]}")
-    member_ids = {n.id for block in run for n in block}
+    name = first.name if len(run) == 1 else f"{first.name} … {last.name}"
+    members = tuple(n.name for block in run for n in block.nodes)
+    inner = subgraph(graph, first.nodes, first.name)
+    if first.parts:
+        context = [Block([n], None) for n in inner.nodes if n.id.startswith("from:")]
+        inner = contract(inner, [[b] for b in context + first.parts])
+    member_ids = {n.id for block in run for n in block.nodes}
     inputs = tuple(
         dict.fromkeys(
-            e.shape for n in first for e in graph.edges_into(n.id) if e.source not in member_ids
+            e.shape
+            for n in first.nodes
+            for e in graph.edges_into(n.id)
+            if e.source not in member_ids
         )
     )
+    counted = [n for block in run for n in block.nodes if not n.shared_with]
+    node_id = base = "block:" + (re.sub(r"\W+", "_", first.name).strip("_") or "block")
+    suffix = 2
+    while node_id in taken:
+        node_id, suffix = f"{base}~{suffix}", suffix + 1
     return Node(
-        id="block:" + re.sub(r"\W+", "_", names[0]).strip("_"),
+        id=node_id,
         name=name,
-        class_name="Block",
+        class_name="DenseBlock" if first.parts else "Block",
         category="block",
         input_shapes=inputs,
-        output_shapes=last[-1].output_shapes,
-        trainable_params=sum(n.trainable_params for b in run for n in b if not n.shared_with),
-        non_trainable_params=sum(
-            n.non_trainable_params for b in run for n in b if not n.shared_with
-        ),
-        parent=first[0].parent,
-        dtype=last[-1].dtype,
-        trainable=all(n.trainable for b in run for n in b),
-        inner_layers=len(first),
+        output_shapes=last.nodes[-1].output_shapes,
+        trainable_params=sum(n.trainable_params for n in counted),
+        non_trainable_params=sum(n.non_trainable_params for n in counted),
+        parent=first.nodes[0].parent,
+        dtype=last.nodes[-1].dtype,
+        trainable=all(n.trainable for n in counted),
+        inner_layers=len(first.nodes),
         inner=inner,
         repeat=len(run),
         members=members,
     )
-
-
-def _block_name(block: list[Node]) -> str:
-    key = _region_key(block)
-    if key is None or len(block) > 1 and _unnamed_run(block):
-        return f"{block[0].name} … {block[-1].name}"
-    return key
 
 
 def subgraph(graph: Graph, members: list[Node], name: str) -> Graph:
@@ -372,6 +427,66 @@ def subgraph(graph: Graph, members: list[Node], name: str) -> Graph:
         inputs=tuple(context),
         outputs=outputs,
     )
+
+
+def hide_plumbing(graph: Graph) -> Graph:
+    """`graph` without its plumbing nodes (operations that only carry masks). A connection
+    that ran through them is kept as a direct edge where no other path joins its two ends
+    (a padding mask reaching the attention); where one does (the masked input already feeds
+    the layer through Masking), nothing is added."""
+    hidden = {n.id for n in graph.nodes if n.plumbing}
+    if not hidden:
+        return graph
+    edges = [e for e in graph.edges if e.source not in hidden and e.target not in hidden]
+    out: dict[str, set[str]] = {n.id: set() for n in graph.nodes if n.id not in hidden}
+    for edge in edges:
+        out[edge.source].add(edge.target)
+    position = {n.id: i for i, n in enumerate(graph.nodes)}
+    through = sorted(
+        (
+            (position[target.target], edge.source, target)
+            for edge in graph.edges
+            if edge.source not in hidden and edge.target in hidden
+            for target in _beyond(graph, edge.target, hidden)
+        ),
+        key=lambda item: item[0],
+    )
+    for _, source, edge in through:
+        if not _reaches(out, source, edge.target):
+            out[source].add(edge.target)
+            edges.append(Edge(source, edge.target, edge.shape))
+    return replace(
+        graph,
+        nodes=tuple(n for n in graph.nodes if n.id not in hidden),
+        edges=tuple(edges),
+        inputs=tuple(i for i in graph.inputs if i not in hidden),
+        outputs=tuple(o for o in graph.outputs if o not in hidden),
+    )
+
+
+def _beyond(graph: Graph, start: str, hidden: set[str]) -> list[Edge]:
+    """The edges from hidden nodes reachable from `start` (hidden) into visible nodes."""
+    found, stack, seen = [], [start], {start}
+    while stack:
+        for edge in graph.edges_from(stack.pop()):
+            if edge.target not in hidden:
+                found.append(edge)
+            elif edge.target not in seen:
+                seen.add(edge.target)
+                stack.append(edge.target)
+    return found
+
+
+def _reaches(out: dict[str, set[str]], source: str, target: str) -> bool:
+    stack, seen = [source], {source}
+    while stack:
+        for nxt in out[stack.pop()]:
+            if nxt == target:
+                return True
+            if nxt not in seen:
+                seen.add(nxt)
+                stack.append(nxt)
+    return False
 
 
 def should_collapse(graph: Graph, mode: str) -> bool:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import importlib.util
 from pathlib import Path
 
@@ -115,3 +116,12 @@ def lstm_model():
         ],
         name="lstm_sentiment",
     )
+
+
+@functools.cache
+def application_graph(name: str):
+    """The graph of keras.applications.NAME, built once per test session (the Keras model
+    itself is dropped: a few of them hold gigabytes of weights)."""
+    from pptx_nnviz.keras_loader import to_graph
+
+    return to_graph(application(name))

@@ -16,12 +16,12 @@ from pptx_nnviz.keras_loader import to_graph
 from pptx_nnviz.passes import block_key, collapse, cut_nodes, find_blocks
 from pptx_nnviz.views import ViewOptions
 
-EXPECTED_OVERVIEW = {"ResNet50": 13, "InceptionV3": 12, "EfficientNetB0": 20}
+EXPECTED_OVERVIEW = {"ResNet50": 13, "InceptionV3": 12, "EfficientNetB0": 18}
 
 
 @pytest.fixture(scope="module", params=list(EXPECTED_OVERVIEW))
 def big(request, deck_dir):
-    graph = to_graph(models.application(request.param))
+    graph = models.application_graph(request.param)
     path = build_deck(graph, deck_dir / f"big_{request.param}.pptx", views=["architecture"])
     return request.param, graph, path, Presentation(str(path))
 
@@ -87,7 +87,7 @@ def test_folded_blocks_are_drawn_once(big):
 
 
 def test_blocks_follow_names_and_structure():
-    graph = to_graph(models.application("ResNet50"))
+    graph = models.application_graph("ResNet50")
     blocks = find_blocks(graph)
     named = {block_key(b[0].name, b[0].class_name) for b in blocks if len(b) > 1}
     assert {"conv2_block1", "conv4_block6", "conv5_block3"} <= named
@@ -97,7 +97,7 @@ def test_blocks_follow_names_and_structure():
 
 
 def test_collapse_none_and_depth_one(deck_dir):
-    graph = to_graph(models.application("ResNet50"))
+    graph = models.application_graph("ResNet50")
     overview_only = build_deck(
         graph,
         deck_dir / "depth1.pptx",

@@ -400,6 +400,8 @@ def test_built_subclassed_model_is_one_box_with_a_warning(runner, tmp_path, out_
                 self.out = keras.layers.Dense(2)
 
             def call(self, x):
+                if float(keras.ops.sum(x)) > 1e9:  # decides on values: cannot be traced
+                    x = -x
                 return self.out(self.hidden(x))
 
         def build_model():

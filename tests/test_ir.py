@@ -108,12 +108,12 @@ def test_shared_layer_called_twice():
     assert set(graph.predecessors("difference")) == {"tower", "tower:1"}
 
 
-def test_subclassed_model_is_one_box_with_a_warning():
+def test_subclassed_model_is_traced():
     model = models.subclassed()
     graph = to_graph(model)
-    assert len(graph.nodes) == 1 and not graph.edges
-    assert graph.nodes[0].params == model.count_params() == 3 * 5 + 5 + 5 * 2 + 2
-    assert "cannot be traced" in graph.warnings[0]
+    assert [n.class_name for n in graph.nodes] == ["InputLayer", "Dense", "Dense"]
+    assert graph.total_params == model.count_params() == 3 * 5 + 5 + 5 * 2 + 2
+    assert graph.nodes[-1].output_shape == (None, 2) and not graph.warnings
 
 
 @pytest.mark.parametrize("name", ["ResNet50", "InceptionV3", "MobileNetV2"])
