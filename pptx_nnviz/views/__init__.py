@@ -105,5 +105,5 @@ def build_view(
     if name == "neurons":
         from .neurons import neuron_slides
 
-        return neuron_slides(overview(graph, options), frame, theme)
+        return neuron_slides(graph, frame, theme)  # folds runs of identical layers itself
     raise InputError(f"unknown view {name!r}; choose from {', '.join(VIEWS)}")
