@@ -165,8 +165,8 @@ def describe_node(node: Node) -> str:
 
 # --------------------------------------------------------------------------- legend, caption
 
-_LEGEND_FONT = 10.0
-_SWATCH = 11.0
+_LEGEND_FONT = 12.0  # readable from the back of a room (was 10)
+_SWATCH = 13.0
 
 
 def caption_text(graph: Graph) -> str:
