@@ -361,7 +361,8 @@ def _page_scene(
         if ka != kb:
             continue  # the band wraps: the next band starts at the left (see the notes)
         if options.funnels and ib - ia == 1:
-            boxes.append(_funnel_between(a, ra, da, b, rb, db))
+            x0, x1 = labels[a].right, labels[b].x  # between the groups: no overlap
+            boxes.append(_funnel_between(a, ra, da, b, rb, db, x0, x1))
             continue
         # Arrows join the labels (rectangles glue the same in every application; a cube's
         # sites do not): "28×28×1 → 26×26×32".
@@ -395,9 +396,11 @@ def _page_scene(
     return boxes, connectors, groups
 
 
-def _funnel_between(a: str, ra: Rect, da: float, b: str, rb: Rect, db: float) -> Box:
-    """A pale trapezoid from one cube's right side to the next cube's front face."""
-    x0, x1 = ra.right, rb.x
+def _funnel_between(
+    a: str, ra: Rect, da: float, b: str, rb: Rect, db: float, x0: float, x1: float
+) -> Box:
+    """A pale trapezoid from one layer's slot to the next (between x0 and x1), as tall as the
+    back of one cube and the front of the next."""
     depth_a = da * min(ra.w, ra.h)
     depth_b = db * min(rb.w, rb.h)
     points = ((x0, ra.y), (x1, rb.y + depth_b), (x1, rb.bottom), (x0, ra.bottom - depth_a))

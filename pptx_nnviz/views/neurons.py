@@ -164,6 +164,12 @@ def _rank(items: list[Item], links: set[tuple[str, str]]) -> int:
     by_id = {item.id: item for item in items}
     for item in items:  # items are in topological order
         item.rank = max((by_id[p].rank + 1 for p in ins.get(item.id, [])), default=0)
+    outs: dict[str, list[str]] = {}
+    for a, b in links:
+        outs.setdefault(a, []).append(b)
+    for item in reversed(items):  # then as late as their successors allow: a short branch
+        if item.id in outs:  # stands beside the long one, next to where they join
+            item.rank = min(by_id[s].rank for s in outs[item.id]) - 1
     return max((item.rank for item in items), default=-1) + 1
 
 
@@ -262,63 +268,95 @@ def _label_lines(item: Item) -> tuple[str, str]:
 def _page(
     page: list[Item], ranks: range, links: set[tuple[str, str]], area: Rect, theme: Theme
 ) -> tuple[list[Box], list[Connector], list[Group]]:
-    label_h = 2 * line_height(FONT) + 4
     symbol_h = 3 * line_height(SYMBOL_FONT) + 10
     spacing = area.w / len(ranks)
     stacks: dict[int, list[Item]] = {r: [] for r in ranks}
     for item in page:
         stacks[item.rank].append(item)
+    # Unit columns' labels stand in one row along the bottom, under everything, so that no
+    # link crosses them: one label per column of the page, naming its stacked layers in order.
+    most = max(sum(1 for i in stack if i.kind == "units") for stack in stacks.values())
+    label_h = max(most, 1) * 2 * line_height(FONT) + 4
+    body = Rect(area.x, area.y, area.w, area.h - label_h - 6)
 
     def slots(item: Item) -> int:
         return len(item.shown) + (1 if len(item.shown) < item.units else 0)
 
-    # The unit step that lets the tallest column fit: units, labels and symbols stacked.
+    # The unit step that lets the tallest column fit: units and symbols stacked.
     step = 22.0 * 1.45
     for stack in stacks.values():
-        fixed = sum(label_h + 8 if i.kind == "units" else symbol_h + 8 for i in stack)
+        fixed = sum(8 if i.kind == "units" else symbol_h + 8 for i in stack)
         count = sum(slots(i) for i in stack if i.kind == "units")
         if count:
-            step = min(step, max(4.0, (area.h - fixed) / count))
+            step = min(step, max(4.0, (body.h - fixed) / count))
     unit = step / 1.45
     boxes: list[Box] = []
     groups: list[Group] = []
     placed: dict[str, list[tuple[str, Rect, str]]] = {}  # item -> its link ends
     for rank, stack in stacks.items():
         cx = area.x + spacing * (rank - ranks.start + 0.5)
-        heights = [
-            slots(i) * step + label_h + 8 if i.kind == "units" else symbol_h + 8 for i in stack
-        ]
-        y = area.y + (area.h - sum(heights)) / 2
+        heights = [slots(i) * step + 8 if i.kind == "units" else symbol_h + 8 for i in stack]
+        y = body.y + (body.h - sum(heights)) / 2
         for item, height in zip(stack, heights):
             if item.kind == "units":
-                made = _units(item, cx, y + 4, unit, step, spacing - 4, label_h, theme)
+                item_boxes, ends = _units(item, cx, y + 4, unit, step, theme)
             else:
-                made = _symbol(item, cx, y + 4, min(spacing * 0.8, 170.0), symbol_h, theme)
-            item_boxes, ends = made
+                width = min(spacing * 0.8, 170.0)
+                item_boxes, ends = _symbol(item, cx, y + 4, width, symbol_h, theme)
             boxes += item_boxes
             placed[item.id] = ends
             groups.append(
                 Group(
                     id=f"layer {item.id}",
                     members=tuple(b.id for b in item_boxes),
-                    alt_text=item_boxes[-1].alt_text,
+                    alt_text=_describe(item),
                 )
             )
             y += height
+        labelled = [i for i in stack if i.kind == "units"]
+        if labelled:
+            boxes.append(_label(labelled, cx, area.bottom - label_h, spacing - 4, label_h))
     return boxes, _links(page, links, placed, theme), groups
 
 
+def _describe(item: Item) -> str:
+    node = item.node
+    if item.kind == "units":
+        return (
+            f"{node.name}: {node.class_name} with {plural(item.units, 'unit')}"
+            + "".join(f", then {n.class_name}" for n in item.folded)
+            + "."
+        )
+    if item.run > 1:
+        return f"{format_count(item.run)} more {node.class_name} layers like the ones around."
+    return f"{node.name}: {node.class_name}, output {output_text(node)}."
+
+
+def _label(items: list[Item], cx: float, top: float, width: float, height: float) -> Box:
+    """The names and unit counts of a column's layers, top to bottom as they are stacked."""
+    paragraphs = []
+    for item in items:
+        name, detail = _label_lines(item)
+        paragraphs += [
+            Paragraph((Run(shorten(name, width - 4, FONT, True), FONT, bold=True),)),
+            Paragraph((Run(shorten(detail, width - 4, FONT), FONT, color=MUTED),)),
+        ]
+    return Box(
+        id=f"label {items[0].id}",
+        rect=Rect(cx - width / 2, top, width, height),
+        paragraphs=tuple(paragraphs),
+        geometry="rect",
+        pad_x=0,
+        pad_y=2,
+        anchor="t",
+        alt_text=" ".join(_describe(i) for i in items),
+    )
+
+
 def _units(
-    item: Item,
-    cx: float,
-    top: float,
-    unit: float,
-    step: float,
-    width: float,
-    label_h: float,
-    theme: Theme,
+    item: Item, cx: float, top: float, unit: float, step: float, theme: Theme
 ) -> tuple[list[Box], list[tuple[str, Rect, str]]]:
-    """A column of circles (with a "⋮" where units are left out) and its label under it."""
+    """A column of circles, with a "⋮" where units are left out."""
     node = item.node
     style = theme.category_style(node.category)
     boxes: list[Box] = []
@@ -326,13 +364,12 @@ def _units(
     y = top
     for k, index in enumerate(item.shown):
         if k == 5 and len(item.shown) < item.units:  # the gap: "⋮"
+            dots = Run("⋮", min(FONT, step * 0.8), bold=True, color=MUTED)
             boxes.append(
                 Box(
                     id=f"more {item.id}",
                     rect=Rect(cx - unit / 2, y, unit, step),
-                    paragraphs=(
-                        Paragraph((Run("⋮", min(FONT, step * 0.8), bold=True, color=MUTED),)),
-                    ),
+                    paragraphs=(Paragraph((dots,)),),
                     geometry="rect",
                     pad_x=0,
                     pad_y=0,
@@ -355,23 +392,6 @@ def _units(
         )
         ends.append((unit_id, rect, "ellipse"))
         y += step
-    name, detail = _label_lines(item)
-    boxes.append(
-        Box(
-            id=f"label {item.id}",
-            rect=Rect(cx - width / 2, y + 2, width, label_h),
-            paragraphs=(
-                Paragraph((Run(shorten(name, width - 4, FONT, True), FONT, bold=True),)),
-                Paragraph((Run(shorten(detail, width - 4, FONT), FONT, color=MUTED),)),
-            ),
-            geometry="rect",
-            pad_x=0,
-            pad_y=2,
-            alt_text=f"{node.name}: {node.class_name} with {item.units} units"
-            + "".join(f", then {n.class_name}" for n in item.folded)
-            + ".",
-        )
-    )
     return boxes, ends
 
 
