@@ -10,11 +10,16 @@ from pptx_nnviz.keras_loader import _keras
 EXAMPLES = Path(__file__).resolve().parents[1] / "examples"
 
 
-def mnist_convnet():
-    spec = importlib.util.spec_from_file_location("mnist_example", EXAMPLES / "mnist_convnet.py")
+def load_example(name: str):
+    """examples/NAME.py's build_model()."""
+    spec = importlib.util.spec_from_file_location(f"{name}_example", EXAMPLES / f"{name}.py")
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
     return module.build_model()
+
+
+def mnist_convnet():
+    return load_example("mnist_convnet")
 
 
 def dense_chain(n: int = 60):
