@@ -152,8 +152,8 @@ def test_detailed_graph_labels_carry_information():
     assert not any("act: -" in t or "float32" in t or "trainable" in t for t in texts)
     from pptx_nnviz.views.graph import detail_lines
 
-    relu = next(n for n in graph.nodes if n.hyperparam("activation") == "relu")
-    assert detail_lines(relu, "float32")[-1] == "act: relu"  # a flag that says something
+    dense = next(n for n in graph.nodes if n.hyperparam("activation") == "softmax")
+    assert detail_lines(dense, "float32")[-1] == "act: softmax"  # a flag that says something
 
 
 def test_subclassed_model_says_what_is_known(tmp_path):
