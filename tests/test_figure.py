@@ -156,7 +156,7 @@ def test_figure_matches_the_saved_deck(mnist, tmp_path):
         assert rect.w == pytest.approx(shape.width / 12700, abs=0.02)
 
 
-EXPECTED_TEXT = {"layered": "26×26×32", "params": "conv2d"}
+EXPECTED_TEXT = {"layered": "26×26×32", "params": "conv2d", "neurons": "flatten"}
 
 
 @pytest.mark.parametrize("view", FIGURE_VIEWS)
