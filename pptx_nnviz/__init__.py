@@ -69,19 +69,23 @@ def to_pptx(
     depth: int = 2,
     expand_nested: bool = False,
     show_ops: bool = False,
+    summary: str = "blocks",
 ) -> Path:
     """Write an editable PowerPoint deck of `model` (a keras.Model, file or reference) to `path`.
 
     `views` picks and orders the slides (default: all of title, architecture, summary, params,
     graph, layered, neurons); `hide`, `scale` and `funnels` shape the layered view;
     `collapse` ("auto", "none", "all") and `depth` fold big models into blocks; `show_ops`
-    also draws the operations Keras adds to carry masks."""
+    also draws the operations Keras adds to carry masks; `summary` ("blocks" or "full") lists
+    a folded model's summary by block or layer by layer."""
     from .deck import build_deck
     from .views import ViewOptions, parse_categories, parse_views
 
     chosen = parse_views(views if isinstance(views, str) or views is None else ",".join(views))
+    if summary not in ("blocks", "full"):
+        raise InputError(f"unknown summary {summary!r}; choose blocks or full")
     options = ViewOptions(
-        direction, parse_categories(",".join(hide)), scale, funnels, collapse, depth
+        direction, parse_categories(",".join(hide)), scale, funnels, collapse, depth, summary
     )
     graph = _graph(model, expand_nested, show_ops)
     return build_deck(graph, path, theme=theme, template=template, views=chosen, options=options)

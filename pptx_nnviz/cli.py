@@ -16,6 +16,7 @@ from typing import Any
 
 import click
 
+from . import progress
 from .errors import InputError, NnvizError
 
 # The view names, spelled out here so `--help` does not import the views' code.
@@ -41,18 +42,23 @@ def _friendly_errors(command: Callable[..., None]) -> Callable[..., None]:
     """Turn failures into one `Error:` line and an exit code, unless --debug is given."""
 
     @functools.wraps(command)
-    def wrapper(*args: Any, debug: bool = False, **kwargs: Any) -> None:
+    def wrapper(*args: Any, debug: bool = False, quiet: bool = False, **kwargs: Any) -> None:
+        status = progress.Status.for_terminal(quiet)
+        progress.use(status)
         try:
             command(*args, **kwargs)
         except NnvizError as exc:
+            status.close()
             if debug:
                 traceback.print_exc()
             click.echo(f"Error: {_one_line(str(exc))}", err=True)
             sys.exit(exc.exit_code)
         except KeyboardInterrupt:
+            status.close()
             click.echo("Error: interrupted; no file was written", err=True)
             sys.exit(130)
         except Exception as exc:
+            status.close()
             if debug:
                 traceback.print_exc()
             message = str(exc).strip().splitlines()[0] if str(exc).strip() else ""
@@ -62,6 +68,8 @@ def _friendly_errors(command: Callable[..., None]) -> Callable[..., None]:
                 err=True,
             )
             sys.exit(1)
+        finally:
+            status.close()
 
     return wrapper
 
@@ -151,11 +159,15 @@ def _load_graph(
     """Load MODEL as the command line asks and walk it into a graph; print its warnings."""
     from .keras_loader import load_custom_objects, load_model, to_graph
 
+    status = progress.current()
+    status.say(f"loading {model} (TensorFlow and Keras first)")
     objects = load_custom_objects(custom_objects) if custom_objects is not None else None
     keras_model = load_model(
         model, unsafe=unsafe, custom_objects=objects, input_shape=_parse_shape(input_shape)
     )
+    status.say(f"reading the {len(keras_model.layers):,} layers of {keras_model.name}")
     graph = to_graph(keras_model, expand_nested=expand_nested, show_ops=show_ops)
+    status.say(f"read {len(graph.nodes):,} layers")
     for warning in graph.warnings:
         click.echo(f"Warning: {warning}", err=True)
     return graph
@@ -215,8 +227,18 @@ def main() -> None:
     show_default=True,
     help="Architecture levels: 1 the overview only, 2 with a slide per block, 3 deeper.",
 )
+@click.option(
+    "--summary",
+    "summary_mode",
+    type=click.Choice(["blocks", "full"]),
+    default="blocks",
+    show_default=True,
+    help="The summary of a folded model: a table of blocks (their layers in an appendix at "
+    "the end), or every layer.",
+)
 @_model_options
 @click.option("--pdf", is_flag=True, help="Also write the deck as PDF (needs LibreOffice).")
+@click.option("-q", "--quiet", is_flag=True, help="No progress line on stderr.")
 @click.option("--debug", is_flag=True, help="Show tracebacks.")
 @_friendly_errors
 def deck(
@@ -231,6 +253,7 @@ def deck(
     funnels: bool,
     collapse: str,
     depth: int,
+    summary_mode: str,
     expand_nested: bool,
     show_ops: bool,
     input_shape: str | None,
@@ -254,6 +277,7 @@ def deck(
         funnels=funnels,
         collapse=collapse,
         depth=depth,
+        summary=summary_mode,
     )
     if output is None:
         output = Path(_default_name(model) + ".pptx")
@@ -268,8 +292,15 @@ def deck(
         custom_objects=custom_objects,
     )
     path = build_deck(
-        graph, output, theme=theme, template=template, views=chosen_views, options=options
+        graph,
+        output,
+        theme=theme,
+        template=template,
+        views=chosen_views,
+        options=options,
+        progress=progress.current().say,
     )
+    progress.current().close()
     click.echo(f"Wrote {path} ({len(graph.nodes)} layers)")
     if pdf:
         from .pdf_export import convert_to_pdf
@@ -313,6 +344,7 @@ def _default_name(model: str) -> str:
     help="Only this page of a view that spans several slides (default: all, stacked).",
 )
 @_model_options
+@click.option("-q", "--quiet", is_flag=True, help="No progress line on stderr.")
 @click.option("--debug", is_flag=True, help="Show tracebacks.")
 @_friendly_errors
 def figure(
@@ -349,6 +381,7 @@ def figure(
         unsafe=unsafe,
         custom_objects=custom_objects,
     )
+    progress.current().say(f"drawing the {view} view of {len(graph.nodes):,} layers")
     path = write_figure(
         graph,
         output,
@@ -359,6 +392,7 @@ def figure(
         dpi=dpi,
         page=page,
     )
+    progress.current().close()
     click.echo(f"Wrote {path} ({view} view of {len(graph.nodes)} layers)")
 
 
@@ -373,6 +407,7 @@ def figure(
     help="How to print the table.",
 )
 @_model_options
+@click.option("-q", "--quiet", is_flag=True, help="No progress line on stderr.")
 @click.option("--debug", is_flag=True, help="Show tracebacks.")
 @_friendly_errors
 def summary(model: str, fmt: str, **loading: Any) -> None:

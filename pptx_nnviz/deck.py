@@ -8,7 +8,7 @@ from __future__ import annotations
 import io
 import os
 import zipfile
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from importlib import resources
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -187,8 +187,10 @@ def build_deck(
     direction: str | None = None,
     views: Sequence[str] | None = None,
     options: ViewOptions | None = None,
+    progress: Callable[[str], None] | None = None,
 ) -> Path:
-    """Write the deck for `graph` to `output`; the file is replaced only once complete."""
+    """Write the deck for `graph` to `output`; the file is replaced only once complete.
+    `progress` is told what is happening (a view being drawn, the file being written)."""
     from .views import VIEWS, ViewOptions, build_view
 
     chosen = get_theme(theme)
@@ -198,13 +200,26 @@ def build_deck(
     frame = _frame(prs, layout)
     options = options or ViewOptions(direction=direction)
     cover = _cover_layout(prs)
-    drawn = []
+    report = progress or (lambda message: None)
+    drawn: list[tuple[Any, SlideScene]] = []
+    appendix: list[SlideScene] = []  # slides for the deck's end, after every view
+
+    def add(scene: SlideScene) -> None:
+        slide = _add_slide(prs, cover if scene.kind == "title" and cover else layout, scene)
+        drawn.append((slide, scene))
+
     for view in views or VIEWS:
+        report(f"drawing the {view} view of {len(graph.nodes):,} layers")
         for scene in build_view(view, graph, frame, chosen, options):
-            slide = _add_slide(prs, cover if scene.kind == "title" and cover else layout, scene)
-            drawn.append((slide, scene))
+            if scene.appendix:
+                appendix.append(scene)
+            else:
+                add(scene)
+    for scene in appendix:
+        add(scene)
     _link(drawn)
     _set_properties(prs, graph)
+    report(f"writing {len(drawn):,} slides to {output}")
     return save_atomically(prs, Path(output))
 
 

@@ -387,9 +387,20 @@ def to_graph(model: Any, *, expand_nested: bool = False, show_ops: bool = False)
     connections kept) unless `show_ops`."""
     walker = _Walker(expand_nested, show_ops)
     functional = _functional_of(model)
-    name = sanitize(model.name)
+    name = sanitize(model_title(model))
     graph = walker.graph(functional, name) if functional is not None else walker.subclassed(model)
     return graph if show_ops else hide_plumbing(graph)
+
+
+def model_title(model: Any) -> str:
+    """The model's own name; for a model class (keras_hub's ViTBackbone) left with the name
+    Keras makes from its class ('vi_t_backbone'), the class name, as its author spelled it."""
+    keras = _keras()
+    cls = type(model)
+    if cls in (keras.Model, keras.Sequential, keras.src.models.functional.Functional):
+        return model.name
+    auto = keras.src.utils.naming.to_snake_case(cls.__name__)
+    return cls.__name__ if re.fullmatch(re.escape(auto) + r"(_\d+)?", model.name) else model.name
 
 
 def _functional_of(model: Any) -> Any:
@@ -843,7 +854,7 @@ _CATEGORY_RULES: tuple[tuple[str, str], ...] = (
     (r"^(Add|Subtract|Multiply|Average|Maximum|Minimum|Concatenate|Dot)$", "merge"),
     (
         r"^(Flatten|Reshape|Permute|RepeatVector|ZeroPadding\dD|Cropping\dD|UpSampling\dD|"
-        r"Resizing|Rescaling|CenterCrop|Identity|Masking)$",
+        r"Resizing|Rescaling|CenterCrop|Identity)$",
         "reshape",
     ),
 )

@@ -614,7 +614,7 @@ class _Painter:
             sum(values[i] for _, values, _ in chart.series if i < len(values))
             for i in range(len(labels))
         ]
-        ticks = _value_ticks(max(totals, default=0.0))
+        ticks = _value_ticks(chart.value_max or max(totals, default=0.0))
         top_value = ticks[-1]
         tick_labels = [f"{t:,.0f}" if ticks[1] >= 1 else f"{t:,g}" for t in ticks]
         line = LINE_HEIGHT * size
@@ -622,17 +622,18 @@ class _Painter:
         title_h = line * 1.3 if chart.title else 0.0
         legend_h = line + 6 if chart.series else 0.0
         axis_title_h = line if chart.value_axis_title else 0.0
+        # The legend above the plot (as in the deck), the value axis's title under its numbers.
         if chart.horizontal:
             cat_w = max((text_width(c, size) for c in labels), default=0.0) + 6
             left = r.x + pad + cat_w
             right = r.right - pad - text_width(tick_labels[-1], size) / 2
-            top = r.y + pad + title_h
-            bottom = r.bottom - pad - legend_h - axis_title_h - line - 2
+            top = r.y + pad + title_h + legend_h
+            bottom = r.bottom - pad - axis_title_h - line - 2
         else:
             left = r.x + pad + axis_title_h + max(text_width(t, size) for t in tick_labels) + 6
             right = r.right - pad
-            top = r.y + pad + title_h
-            bottom = r.bottom - pad - legend_h - line - 4
+            top = r.y + pad + title_h + legend_h
+            bottom = r.bottom - pad - line - 4
         if right <= left or bottom <= top:
             return
         plot = Rect(left, top, right - left, bottom - top)
@@ -770,7 +771,7 @@ class _Painter:
                     clip_on=False,
                     parse_math=False,
                 )
-        self._legend(chart, place, r.bottom - pad - legend_h + 6, size, text_color, z + 0.5)
+        self._legend(chart, place, r.y + pad + title_h, size, text_color, z + 0.5)
 
     def _legend(
         self, chart: BarChart, place: PlacedScene, top: float, size: float, color: str, z: float

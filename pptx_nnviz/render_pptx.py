@@ -357,10 +357,20 @@ def draw_chart(slide: Slide, chart: BarChart) -> None:
         axis_id.set("val", str(abs(int(axis_id.get("val")))))
     plot.font.size = Pt(chart.font_size)
     plot.has_legend = True
-    plot.legend.position = XL_LEGEND_POSITION.BOTTOM
+    # The legend above the plot, so the value axis's title sits right under its numbers.
+    plot.legend.position = XL_LEGEND_POSITION.TOP
     plot.legend.include_in_layout = False
     if chart.horizontal:
         plot.category_axis.reverse_order = True  # first layer on top, as in the model
+        # Reversed categories put the value axis at the first (top) category; it crosses
+        # at the last one instead, now at the bottom (valAx/c:crosses, which python-pptx
+        # only exposes on the other axis).
+        for crosses in plot._chartSpace.xpath(".//c:valAx/c:crosses"):
+            crosses.set("val", "max")
+    plot.has_title = False  # one series would otherwise be titled with its name
+    if chart.value_max:
+        plot.value_axis.minimum_scale = 0
+        plot.value_axis.maximum_scale = chart.value_max
     plot.value_axis.has_major_gridlines = True
     plot.value_axis.tick_labels.number_format = "#,##0"
     plot.value_axis.tick_labels.number_format_is_linked = False

@@ -102,6 +102,7 @@ class BarChart:
     font_size: float = 10.0
     horizontal: bool = True
     alt_text: str = ""
+    value_max: float | None = None  # the value axis's maximum (one scale across pages)
 
 
 @dataclass(frozen=True)
@@ -127,6 +128,7 @@ class SlideScene:
     charts: tuple[BarChart, ...] = ()
     groups: tuple[Group, ...] = ()
     key: str = ""  # a unique name other slides' links (Box.link) point at
+    appendix: bool = False  # goes to the deck's appendix section, after every view
 
 
 @dataclass(frozen=True)

@@ -38,11 +38,11 @@ class Theme:
     font: str = "Calibri"
 
     def category_style(self, category: str) -> CategoryStyle:
-        slot, tint = _CATEGORY_SLOTS.get(category, _CATEGORY_SLOTS["other"])
+        fills = _FILLS.get(self.name, _DARK_FILLS if self.dark_background else _LIGHT_FILLS)
+        slot, brightness = fills.get(category, fills["other"])
         dashed = category == "dropout"
-        if self.dark_background:
-            return CategoryStyle(ColorRef(slot, -0.25 - 0.5 * tint), ColorRef(slot, 0.2), dashed)
-        return CategoryStyle(ColorRef(slot, tint), ColorRef(slot, -0.25), dashed)
+        line = ColorRef(slot, 0.2 if self.dark_background else -0.25)
+        return CategoryStyle(ColorRef(slot, brightness), line, dashed)
 
     def rgb(self, ref: ColorRef) -> str:
         """The RGB hex a theme-aware renderer would show for `ref`."""
@@ -54,25 +54,72 @@ class Theme:
 _LIGHT_ALIASES = {"bg1": "lt1", "tx1": "dk1", "bg2": "lt2", "tx2": "dk2"}
 _DARK_ALIASES = {"bg1": "dk1", "tx1": "lt1", "bg2": "dk2", "tx2": "lt2"}
 
-# category -> (theme slot, brightness of the fill on a light background)
-_CATEGORY_SLOTS: dict[str, tuple[str, float]] = {
-    "input": ("tx2", 0.75),
-    "conv": ("accent1", 0.75),
-    "recurrent": ("accent1", 0.45),
-    "pooling": ("accent5", 0.55),
-    "reshape": ("accent5", 0.85),
-    "dense": ("accent2", 0.7),
-    "embedding": ("accent2", 0.4),
-    "normalization": ("accent4", 0.7),
-    "attention": ("accent4", 0.4),
-    "activation": ("accent3", 0.75),
-    "merge": ("accent6", 0.7),
-    "dropout": ("bg2", 0.0),
-    "model": ("tx2", 0.5),
-    "block": ("tx2", 0.6),
-    "other": ("bg2", -0.1),
+# category -> (theme slot, brightness) of its fill, on a light and on a dark background.
+# Chosen by a search over the theme's accents and brightness steps of 0.05 so that any two
+# fills (and each fill and the slide's background) are at least 12 apart in CIEDE2000, and at
+# least 6 apart under simulated deuteranopia, while the text on each keeps a contrast of 4.5:1
+# (tests/test_colours.py measures it). Families by meaning: blues for convolution, pooling and
+# recurrence, ambers for dense and embedding, purples for normalization and attention, greens
+# for activation, dropout and reshape (tensor plumbing), vermilions for merges, blocks and
+# nested models, slate for inputs, grey for everything else (Masking included: it passes its
+# input on unchanged and only marks padded steps, plumbing with no unit or shape change).
+_LIGHT_FILLS: dict[str, tuple[str, float]] = {
+    "input": ("tx2", 0.35),
+    "conv": ("accent1", 0.85),
+    "pooling": ("accent1", 0.15),
+    "dense": ("accent2", 0.55),
+    "normalization": ("accent4", 0.5),
+    "activation": ("accent3", 0.15),
+    "dropout": ("accent3", 0.65),
+    "reshape": ("accent3", 0.0),
+    "merge": ("accent6", 0.05),
+    "embedding": ("accent2", 0.1),
+    "recurrent": ("accent1", 0.55),
+    "attention": ("accent4", -0.05),
+    "model": ("accent6", 0.45),
+    "block": ("accent6", 0.7),
+    "other": ("bg2", -0.4),
 }
-assert set(_CATEGORY_SLOTS) == set(CATEGORIES)
+_DARK_FILLS: dict[str, tuple[str, float]] = {
+    "input": ("tx2", -0.6),
+    "conv": ("accent1", -0.3),
+    "pooling": ("accent5", -0.8),
+    "dense": ("accent2", -0.55),
+    "normalization": ("accent4", -0.75),
+    "activation": ("accent3", -0.3),
+    "dropout": ("accent3", -0.9),
+    "reshape": ("accent3", -0.55),
+    "merge": ("accent6", -0.55),
+    "embedding": ("accent2", -0.35),
+    "recurrent": ("accent5", -0.4),
+    "attention": ("accent4", -0.4),
+    "model": ("accent6", -0.8),
+    "block": ("accent6", -0.3),
+    "other": ("bg2", 0.3),
+}
+# Print: greys only, so 15 categories cannot all differ. Four grey levels at least 8 apart
+# (CIEDE2000; greys look the same to a deuteranope), black text readable on each; categories
+# that usually touch (convolution, normalization, activation; dense and dropout) get
+# different levels, and dropout is dashed.
+_PRINT_FILLS: dict[str, tuple[str, float]] = {
+    "input": ("tx1", 0.8),
+    "conv": ("tx1", 0.95),
+    "pooling": ("tx1", 0.46),
+    "dense": ("tx1", 0.8),
+    "normalization": ("tx1", 0.8),
+    "activation": ("tx1", 0.63),
+    "dropout": ("tx1", 0.95),
+    "reshape": ("tx1", 0.46),
+    "merge": ("tx1", 0.46),
+    "embedding": ("tx1", 0.63),
+    "recurrent": ("tx1", 0.63),
+    "attention": ("tx1", 0.46),
+    "model": ("tx1", 0.63),
+    "block": ("tx1", 0.95),
+    "other": ("tx1", 0.8),
+}
+_FILLS = {"light": _LIGHT_FILLS, "dark": _DARK_FILLS, "print": _PRINT_FILLS}
+assert all(set(fills) == set(CATEGORIES) for fills in _FILLS.values())
 
 # Okabe & Ito's colour-blind-safe palette as the six accents.
 _OKABE_ITO = {

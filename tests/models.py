@@ -98,6 +98,27 @@ def subclassed():
     return model
 
 
+def opaque_subclassed():
+    """A subclassed model whose call branches on values: it cannot be traced symbolically."""
+    keras = _keras()
+
+    class Opaque(keras.Model):
+        def __init__(self):
+            super().__init__(name="opaque")
+            self.dense = keras.layers.Dense(2)
+
+        def call(self, x):
+            if float(keras.ops.sum(x)) > 1e9:
+                x = -x
+            return self.dense(x)
+
+    import numpy as np
+
+    model = Opaque()
+    model(np.zeros((1, 3), dtype="float32"))
+    return model
+
+
 def application(name: str):
     keras = _keras()
     return getattr(keras.applications, name)(weights=None)

@@ -17,7 +17,7 @@ from pptx_nnviz.cli import main
 from pptx_nnviz.deck import build_deck
 from pptx_nnviz.keras_loader import to_graph
 from pptx_nnviz.views import VIEWS, ViewOptions, overview
-from pptx_nnviz.views.neurons import MAX_UNITS, SKIPPED
+from pptx_nnviz.views.neurons import DENSE_INTO, MAX_UNITS
 from pptx_nnviz.views.summary import summary_records, summary_text
 
 MODELS = {
@@ -72,8 +72,16 @@ def test_every_slide_has_speaker_notes(full_deck):
         assert len(slide.notes_slide.notes_text_frame.text) > 40
 
 
-def test_summary_table_lists_every_layer_with_keras_totals(full_deck):
-    _, model, graph, _, prs = full_deck
+def test_summary_table_lists_every_layer_with_keras_totals(full_deck, deck_dir):
+    name, model, graph, path, prs = full_deck
+    if any(n.category == "block" for n in overview(graph, ViewOptions()).nodes):
+        path = build_deck(
+            graph,
+            deck_dir / f"full_summary_{name}.pptx",
+            views=["summary"],
+            options=ViewOptions(summary="full"),
+        )
+        prs = Presentation(str(path))
     rows = []
     for slide in _slides(prs, ": summary"):
         table = next(s for s in slide.shapes if s.has_table).table
@@ -94,9 +102,27 @@ def test_chart_values_are_the_parameters(full_deck):
     for slide in _slides(prs, "parameters per"):
         chart = next(s for s in slide.shapes if s.has_chart).chart
         series = list(chart.plots[0].series)
-        assert [s.name for s in series] == ["trainable", "non-trainable"]
+        frozen = ["non-trainable"] if graph.non_trainable_params else []
+        assert [s.name for s in series] == ["trainable", *frozen]  # frozen only when any
         total += sum(sum(s.values) for s in series)
     assert total == model.count_params()
+
+
+def test_chart_value_axis_is_at_the_bottom_with_one_scale(full_deck):
+    """Reversed categories (first layer on top) with the value axis crossing at the last
+    category, which is at the bottom; every page has the same maximum."""
+    _, _, graph, _, prs = full_deck
+    maxima = set()
+    for slide in _slides(prs, "parameters per"):
+        frame = next(s for s in slide.shapes if s.has_chart)
+        space = frame.chart._chartSpace
+        assert space.xpath(".//c:catAx/c:scaling/c:orientation/@val") == ["maxMin"]
+        assert space.xpath(".//c:valAx/c:crosses/@val") == ["max"]
+        maxima.add(frame.chart.value_axis.maximum_scale)
+        biggest = max(sum(v) for v in zip(*(s.values for s in frame.chart.plots[0].series)))
+        assert frame.chart.value_axis.maximum_scale >= biggest
+        assert frame.height > 0.8 * (prs.slide_height - frame.top)  # fills the content area
+    assert len(maxima) == 1
 
 
 def test_layered_view_has_one_cube_per_visible_layer(full_deck):
@@ -113,22 +139,30 @@ def test_layered_view_has_one_cube_per_visible_layer(full_deck):
     assert all(c.auto_shape_type is not None for c in cubes)
 
 
-def test_neuron_view_caps_units(full_deck):
+def test_neuron_view_caps_units_and_connects_fully_only_into_dense_layers(full_deck):
     _, _, graph, _, prs = full_deck
-    units: dict[str, int] = {}
+    units: dict[str, set[str]] = {}
+    links: dict[tuple[str, str], int] = {}
     for slide in _slides(prs, "neurons"):
-        for group in (s for s in slide.shapes if s.shape_type == 6):
-            for shape in group.shapes:
-                if shape.name.startswith("unit "):
-                    layer = shape.name.split(" ")[1]
-                    units[layer] = units.get(layer, 0) + 1
-    kept = [n for n in overview(graph, ViewOptions()).nodes if n.category not in SKIPPED]
-    assert set(units) == {n.id for n in kept}
-    for node in kept:
-        width = (node.output_shape or (1,))[-1] or 1
-        shown = width if width <= MAX_UNITS else 9  # the first 5 and the last 4
-        # A layer at a page break is drawn on both slides.
-        assert units[node.id] in (shown, 2 * shown), node.id
+        for shape in slide.shapes:
+            inner = shape.shapes if shape.shape_type == 6 else [shape]
+            for member in inner:
+                if member.name.startswith("unit "):
+                    layer = member.name.split(" ")[1]
+                    units.setdefault(layer, set()).add(member.name)
+            if shape.name.startswith("edge unit ") and " -> unit " in shape.name:
+                source, target = shape.name.removeprefix("edge ").split(" -> ")
+                key = (source.split(" ")[1], target.split(" ")[1])
+                links[key] = links.get(key, 0) + 1
+    assert units, "the neuron view draws units"
+    for layer, shown in units.items():
+        width = (graph.node(layer).output_shape or (1,))[-1] or 1
+        assert len(shown) == min(width, MAX_UNITS if width <= MAX_UNITS else 9), layer
+    for (source, target), count in links.items():
+        if count > max(len(units[source]), len(units[target])):  # all-to-all
+            assert graph.node(target).category in DENSE_INTO, (source, target)
+    dense = [n.id for n in graph.nodes if n.category == "dense"]
+    assert any(n in units for n in dense)
 
 
 def test_libreoffice_renders_every_view(full_deck, tmp_path):

@@ -34,6 +34,7 @@ class ViewOptions:
     funnels: bool = False  # the layered view joins blocks with funnels instead of arrows
     collapse: str = "auto"  # fold big models into blocks: "auto", "none" or "all"
     depth: int = 2  # architecture levels: 1 overview only, 2 with drill-downs, 3 deeper...
+    summary: str = "blocks"  # "blocks": a folded model's summary by block; "full": every layer
 
 
 def parse_views(text: str | None) -> tuple[str, ...]:
@@ -86,7 +87,8 @@ def build_view(
     if name == "summary":
         from .summary import summary_slides
 
-        return summary_slides(graph, frame)
+        folded = overview(graph, options) if options.summary != "full" else None
+        return summary_slides(graph, frame, folded)
     if name == "params":
         from .params import params_slides
 
@@ -103,5 +105,5 @@ def build_view(
     if name == "neurons":
         from .neurons import neuron_slides
 
-        return neuron_slides(overview(graph, options), frame, theme)
+        return neuron_slides(graph, frame, theme)  # folds runs of identical layers itself
     raise InputError(f"unknown view {name!r}; choose from {', '.join(VIEWS)}")

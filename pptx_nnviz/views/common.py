@@ -3,7 +3,7 @@ text, notes); the legend band and page placement are re-exported from their modu
 
 from __future__ import annotations
 
-from ..ir import Node
+from ..ir import Graph, Node
 from ..text import (
     format_count,
     format_params,
@@ -19,13 +19,35 @@ def box_lines(node: Node) -> tuple[str, str, str]:
     hint = _hint(node)
     if hint:
         detail += f" {hint}"
-    shape = (
-        format_shape(node.output_shape)
-        if node.output_shape is not None
-        else f"{len(node.output_shapes)} outputs"
-    )
     params = "shared weights" if node.shared_with else format_params(node.params)
-    return node.name, detail, f"{shape} · {params}"
+    return node.name, detail, f"{output_text(node)} · {params}"
+
+
+def output_text(node: Node) -> str:
+    """'28×28×32'; '2 outputs'; 'shape unknown' (a subclassed model that never said)."""
+    if node.output_shape is not None:
+        return format_shape(node.output_shape)
+    return f"{len(node.output_shapes)} outputs" if node.output_shapes else "shape unknown"
+
+
+def plural(count: int, word: str) -> str:
+    """'1 layer', '12 layers', '1,024 units'."""
+    return f"{format_count(count)} {word}" + ("" if count == 1 else "s")
+
+
+def opaque_model(graph: Graph) -> Node | None:
+    """The one box of a subclassed model whose inside could not be traced, if `graph` is one."""
+    if len(graph.nodes) == 1 and not graph.edges:
+        node = graph.nodes[0]
+        if node.category == "model" and node.inner is None:
+            return node
+    return None
+
+
+def opaque_summary(node: Node) -> str:
+    """What is known of an untraced subclassed model: 'subclassed Model: 12,345 params,
+    internals not traced'."""
+    return f"subclassed Model: {plural(node.params, 'param')}, internals not traced"
 
 
 def _hint(node: Node) -> str:
@@ -42,8 +64,10 @@ def _hint(node: Node) -> str:
         parts.append(h.get("pool", ""))
     elif node.category == "dropout":
         parts.append(h.get("rate", ""))
+    elif node.category == "model" and node.inner is None and not node.shared_with:
+        return "(subclassed, not traced)"
     elif node.category == "model" and node.inner_layers:
-        parts.append(f"({node.inner_layers} layers)")
+        parts.append(f"({plural(node.inner_layers, 'layer')})")
     elif node.category == "block":
         return f"of {node.inner_layers} layers" + (f" × {node.repeat}" if node.repeat > 1 else "")
     if "activation" in h and node.category in ("conv", "dense", "recurrent", "activation"):
@@ -55,6 +79,8 @@ def describe_node(node: Node) -> str:
     """A sentence about the layer: for alt text and speaker notes."""
     settings = ", ".join(f"{k} {v}" for k, v in node.hyperparams)
     shape = ", ".join(format_shape(s) for s in node.output_shapes) or "unknown shape"
+    if node.category == "model" and node.inner is None and not node.shared_with:
+        return f"{node.name}: {node.class_name}, a {opaque_summary(node)}."
     text = f"{node.name}: {node.class_name} ({node.category})"
     if settings:
         text += f", {settings}"

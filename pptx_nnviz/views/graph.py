@@ -1,8 +1,11 @@
 """The detailed graph view (replaces `plot_model(show_shapes=True, show_layer_activations=True,
-show_trainable=True)`): per layer its input and output shapes, activation, dtype and trainable
-flag, coloured by category, with glued connectors; paginated like the architecture."""
+show_trainable=True)`): per layer its input and output shapes and the flags that carry
+information (activation, an unusual dtype, frozen), coloured by category, with glued
+connectors; paginated like the architecture."""
 
 from __future__ import annotations
+
+from collections import Counter
 
 from ..geometry import Rect
 from ..ir import Graph, Node
@@ -19,27 +22,38 @@ def _shapes(shapes: tuple[tuple[int | None, ...], ...]) -> str:
     return " + ".join(format_shape(s) for s in shapes) or "-"
 
 
-def detail_lines(node: Node) -> tuple[str, str, str, str]:
-    """Title, inputs, outputs and the flags line of a detailed box."""
-    activation = node.hyperparam("activation") or "-"
-    flags = f"act: {activation} · {node.dtype or '?'} · " + (
-        "trainable" if node.trainable else "frozen"
-    )
-    return (
+def model_dtype(graph: Graph) -> str:
+    """The dtype most layers produce (a box names its dtype only when it differs)."""
+    counts = Counter(n.dtype for n in graph.nodes if n.dtype)
+    return counts.most_common(1)[0][0] if counts else ""
+
+
+def detail_lines(node: Node, dtype: str = "") -> tuple[str, ...]:
+    """Title, inputs, outputs and, when any carries information, a line of flags: the
+    activation, a dtype other than the model's (`dtype`), "frozen" for a frozen layer."""
+    flags = [
+        f"act: {activation}" if (activation := node.hyperparam("activation")) else "",
+        node.dtype if node.dtype and node.dtype != dtype else "",
+        "" if node.trainable else "frozen",
+    ]
+    lines = (
         f"{node.name} ({node.class_name})",
         f"in: {_shapes(node.input_shapes)}",
         f"out: {_shapes(node.output_shapes)}",
-        flags,
     )
+    flag_line = " · ".join(f for f in flags if f)
+    return (*lines, flag_line) if flag_line else lines
 
 
-def detail_paragraphs(node: Node, size: float, compact: bool) -> tuple[Paragraph, ...]:
+def detail_paragraphs(
+    node: Node, size: float, compact: bool, dtype: str = ""
+) -> tuple[Paragraph, ...]:
     budget = LABEL_WIDTH * size / 9
 
     def fit(text: str, bold: bool = False) -> str:
         return shorten(text, budget, size, bold)
 
-    title, inputs, outputs, flags = detail_lines(node)
+    title, inputs, outputs, *flags = detail_lines(node, dtype)
     if compact:
         return (
             Paragraph((Run(fit(title, True), size, bold=True),)),
@@ -49,7 +63,7 @@ def detail_paragraphs(node: Node, size: float, compact: bool) -> tuple[Paragraph
         Paragraph((Run(fit(title, True), size, bold=True),)),
         Paragraph((Run(fit(inputs), size),)),
         Paragraph((Run(fit(outputs), size),)),
-        Paragraph((Run(fit(flags), size, color=MUTED),)),
+        *(Paragraph((Run(fit(f), size, color=MUTED),)) for f in flags),
     )
 
 
@@ -59,11 +73,12 @@ def graph_slides(
     band = legend_height(graph, frame)
     area = Rect(frame.content.x, frame.content.y, frame.content.w, frame.content.h - band)
     nodes = graph.by_id
+    dtype = model_dtype(graph)
     layout = layout_graph(
         [n.id for n in graph.nodes],
         [(e.source, e.target) for e in graph.edges],
         lambda node_id, style: paragraphs_size(
-            detail_paragraphs(nodes[node_id], style.font, style.compact)
+            detail_paragraphs(nodes[node_id], style.font, style.compact, dtype)
         ),
         (area.w, area.h),
         direction=direction,
@@ -79,11 +94,11 @@ def graph_slides(
             return Box(
                 id=node.id,
                 rect=rect,
-                paragraphs=detail_paragraphs(node, layout.font_size, layout.compact),
+                paragraphs=detail_paragraphs(node, layout.font_size, layout.compact, dtype),
                 fill=style.fill,
                 line=style.line,
                 dashed=style.dashed,
-                alt_text=" ".join(detail_lines(node)),
+                alt_text=" ".join(detail_lines(node, dtype)),
             )
 
         boxes, connectors = place_page(graph, page, area, layout.font_size, make_box)
@@ -92,10 +107,11 @@ def graph_slides(
         notes = [
             f"Detailed graph of {graph.name}"
             + (f", part {number} of {total}" if total > 1 else "")
-            + ": each box shows a layer's input and output shapes, its activation, dtype and "
-            "whether it is trainable."
+            + ": each box shows a layer's input and output shapes and, where it has one, its "
+            f"activation; a dtype other than the model's ({dtype or 'unknown'}) and frozen "
+            "layers are marked."
         ]
-        notes += ["; ".join(detail_lines(nodes[n])) + "." for n in names]
+        notes += ["; ".join(detail_lines(nodes[n], dtype)) + "." for n in names]
         slides.append(
             SlideScene(
                 title=f"{graph.name}: detailed graph"

@@ -1,13 +1,15 @@
 """The layered 3D view (replaces visualkeras `layered_view`): a native cube per layer whose
 height, depth and width follow the tensor's spatial size and channels, coloured by category,
-the output shape written under it, rows wrapped (and scaled) to fit the slide."""
+its name and output shape written under it. Layers stand in columns by depth, so parallel
+branches and several inputs are parallel rows; skips run in lanes under the cubes; bands of
+columns wrap (and scale) to fit the slide."""
 
 from __future__ import annotations
 
 import math
 from dataclasses import dataclass
 
-from ..geometry import LEFT, RIGHT, Rect
+from ..geometry import BOTTOM, LEFT, RIGHT, Rect
 from ..ir import Graph, Node
 from ..scene import (
     CONNECTOR,
@@ -20,9 +22,9 @@ from ..scene import (
     Run,
     SlideScene,
 )
-from ..text import format_shape, line_height, text_width
+from ..text import format_shape, line_height, shorten, text_width
 from ..theme import ColorRef, Theme
-from .common import legend_and_caption, legend_height
+from .common import legend_and_caption, legend_height, output_text
 
 GAP = 20.0  # between cubes in a row (room for an arrow)
 ROW_GAP = 10.0
@@ -45,9 +47,17 @@ def _dimension(value: int | None, scale: str, per_unit: float, low: float, high:
     return min(max(size, low), high)
 
 
+def _spatial(value: int | None, scale: str) -> float:
+    """Height of a spatial side: a square-root scale by default, so 224 → 112 → 56 → 7
+    shrinks visibly (110, 80, 58, 25 points) without a 1,000 × 1,000 input dwarfing all."""
+    v = max(1, value or 1)
+    size = 6 + 7 * math.sqrt(v) if scale == "log" else 6 + v / 2
+    return min(max(size, 12.0), 120.0)
+
+
 def cube_size(node: Node, scale: str = "log") -> CubeSize:
     """The cube of a layer from its output shape: (H, W, C) images, (T, C) sequences and
-    (units,) vectors; a bounded log scale by default so a 1600-unit Dense does not dwarf all."""
+    (units,) vectors; channels on a bounded log scale so a 1600-unit Dense does not dwarf all."""
     shape = node.output_shape or ()
     dims = list(shape[1:]) if len(shape) > 1 else list(shape)
     if len(dims) >= 3:
@@ -58,8 +68,8 @@ def cube_size(node: Node, scale: str = "log") -> CubeSize:
         rows, cols, channels = dims[0], 1, 1
     else:
         rows, cols, channels = 1, 1, 1
-    height = _dimension(rows, scale, 9.0, 14.0, 120.0)
-    depth = _dimension(cols, scale, 3.0, 4.0, 40.0)
+    height = _spatial(rows, scale)
+    depth = min(_spatial(cols, scale) * 0.35, 40.0)
     width = _dimension(channels, scale, 3.2, 5.0, 48.0)
     return CubeSize(width, height, depth)
 
@@ -71,43 +81,84 @@ class LayeredOptions:
     funnels: bool = False  # trapezoids between consecutive cubes instead of arrows
 
 
+def visible_edges(graph: Graph, kept: set[str]) -> list[tuple[str, str]]:
+    """Edges between kept nodes, passing through the hidden ones, in the graph's order."""
+    result: dict[tuple[str, str], None] = {}
+    for node in graph.nodes:
+        if node.id not in kept:
+            continue
+        stack, seen = list(graph.successors(node.id)), set()
+        while stack:
+            target = stack.pop()
+            if target in seen:
+                continue
+            seen.add(target)
+            if target in kept:
+                result[(node.id, target)] = None
+            else:
+                stack.extend(graph.successors(target))
+    return list(result)
+
+
+def _columns(nodes: list[Node], edges: list[tuple[str, str]]) -> list[list[Node]]:
+    """Nodes by depth (one past their deepest predecessor): parallel branches and several
+    inputs share a column, one above the other."""
+    rank: dict[str, int] = {}
+    preds: dict[str, list[str]] = {}
+    for a, b in edges:
+        preds.setdefault(b, []).append(a)
+    for node in nodes:  # topological order
+        rank[node.id] = max((rank[p] + 1 for p in preds.get(node.id, [])), default=0)
+    columns: list[list[Node]] = [[] for _ in range(max(rank.values(), default=-1) + 1)]
+    for node in nodes:
+        columns[rank[node.id]].append(node)
+    return columns
+
+
 def layered_slides(
     graph: Graph, frame: Frame, theme: Theme, options: LayeredOptions | None = None
 ) -> list[SlideScene]:
     options = options or LayeredOptions()
     visible = [n for n in graph.nodes if n.category not in options.hide]
+    if not visible:
+        return []
+    edges = visible_edges(graph, {n.id for n in visible})
+    columns = _columns(visible, edges)
     shown = [c for c in graph.categories() if c not in options.hide]
     band = legend_height(graph, frame, shown)
     area = Rect(frame.content.x, frame.content.y, frame.content.w, frame.content.h - band)
     sizes = {n.id: cube_size(n, options.scale) for n in visible}
+    lanes = _lanes(edges, columns)
     scale = MAX_SCALE
-    pages = _rows_and_pages(visible, sizes, scale, area)
+    pages = _bands_and_pages(columns, sizes, scale, area, lanes)
     while (len(pages) > 1 or len(pages[0]) > 1 and scale > 1) and scale > MIN_SCALE:
         scale = max(MIN_SCALE, scale * 0.85)
-        pages = _rows_and_pages(visible, sizes, scale, area)
+        pages = _bands_and_pages(columns, sizes, scale, area, lanes)
     slides = []
-    for number, rows in enumerate(pages, start=1):
-        scene = _page_scene(graph, rows, sizes, scale, area, theme, options)
-        boxes = scene[0] + legend_and_caption(graph, frame, theme, band, shown=shown)
+    for number, bands in enumerate(pages, start=1):
+        boxes, connectors, groups = _page_scene(bands, edges, sizes, scale, area, theme, options)
+        boxes += legend_and_caption(graph, frame, theme, band, shown=shown)
         title = f"{graph.name}: layered view" + (
             f" ({number}/{len(pages)})" if len(pages) > 1 else ""
         )
-        shown = [n for row in rows for n in row]
+        on_page = [n for band_ in bands for column in band_ for n in column]
+        scale_name = "square-root" if options.scale == "log" else "linear"
         hidden = f" Hidden layer types: {', '.join(sorted(options.hide))}." if options.hide else ""
         notes = (
-            f"Layered view of {graph.name}: one block per layer, its height and depth follow the "
-            f"tensor's spatial size and its width the channels ({options.scale} scale), with the "
-            f"output shape under each block.{hidden}\n"
+            f"Layered view of {graph.name}: one block per layer, named, its height and depth "
+            f"following the tensor's spatial size ({scale_name} scale) and its width the "
+            "channels (log scale), with the output shape under each "
+            f"block. Parallel branches and inputs stand one above the other.{hidden}\n"
             + "\n".join(
-                f"{n.name}: {n.class_name}, output {format_shape(n.output_shape)}." for n in shown
+                f"{n.name}: {n.class_name}, output {format_shape(n.output_shape)}." for n in on_page
             )
         )
         slides.append(
             SlideScene(
                 title=title,
                 boxes=tuple(boxes),
-                connectors=tuple(scene[1]),
-                groups=tuple(scene[2]),
+                connectors=tuple(connectors),
+                groups=tuple(groups),
                 notes=notes,
                 kind="layered",
             )
@@ -121,50 +172,93 @@ def _font(scale: float) -> float:
 
 
 def _label(node: Node) -> str:
-    return (
-        format_shape(node.output_shape)
-        if node.output_shape
-        else f"{len(node.output_shapes)} outputs"
-    )
+    return output_text(node)
+
+
+NAME_WIDTH = 96.0  # at 9 pt: a cube's name is shortened past this width
+
+
+def _name(node: Node, font: float) -> str:
+    return shorten(node.name, NAME_WIDTH * font / 9, font, True)
 
 
 def _slot_width(node: Node, size: CubeSize, scale: float) -> float:
     cube_w = (size.width + size.depth) * scale
-    return max(cube_w, text_width(_label(node), _font(scale)) + 8)
+    font = _font(scale)
+    text = max(text_width(_label(node), font), text_width(_name(node, font), font, True))
+    return max(cube_w, text + 8)
 
 
-def _row_height(row: list[Node], sizes: dict[str, CubeSize], scale: float) -> float:
-    cube = max((sizes[n.id].height + sizes[n.id].depth) * scale for n in row)
-    return cube + line_height(_font(scale)) + 4
+def _cell_height(node: Node, size: CubeSize, scale: float) -> float:
+    """A cube and its two-line label (name, shape) under it, 4 points apart."""
+    return (size.height + size.depth) * scale + 4 + 2 * line_height(_font(scale)) + 2
 
 
-def _rows_and_pages(
-    nodes: list[Node], sizes: dict[str, CubeSize], scale: float, area: Rect
-) -> list[list[list[Node]]]:
-    rows: list[list[Node]] = [[]]
+def _column_size(
+    column: list[Node], sizes: dict[str, CubeSize], scale: float
+) -> tuple[float, float]:
+    width = max(_slot_width(n, sizes[n.id], scale) for n in column)
+    height = sum(_cell_height(n, sizes[n.id], scale) for n in column)
+    return width, height + ROW_GAP * (len(column) - 1)
+
+
+def _lanes(edges: list[tuple[str, str]], columns: list[list[Node]]) -> dict[int, int]:
+    """How many long edges (skipping a column) start in each column: each takes a lane."""
+    rank = {n.id: i for i, column in enumerate(columns) for n in column}
+    lanes: dict[int, int] = {}
+    for a, b in edges:
+        if rank[b] - rank[a] > 1:
+            lanes[rank[a]] = lanes.get(rank[a], 0) + 1
+    return lanes
+
+
+LANE = 5.0  # points between the lanes of long edges under a band
+
+
+def _bands_and_pages(
+    columns: list[list[Node]],
+    sizes: dict[str, CubeSize],
+    scale: float,
+    area: Rect,
+    lanes: dict[int, int],
+) -> list[list[list[list[Node]]]]:
+    """Columns in bands (rows of columns across the slide) and bands in pages."""
+    bands: list[list[list[Node]]] = [[]]
     used = 0.0
-    for node in nodes:
-        slot = _slot_width(node, sizes[node.id], scale)
-        if rows[-1] and used + GAP + slot > area.w:
-            rows.append([])
+    for column in columns:
+        width = _column_size(column, sizes, scale)[0]
+        if bands[-1] and used + GAP + width > area.w:
+            bands.append([])
             used = 0.0
-        used += (GAP if rows[-1] else 0.0) + slot
-        rows[-1].append(node)
-    pages: list[list[list[Node]]] = [[]]
+        used += (GAP if bands[-1] else 0.0) + width
+        bands[-1].append(column)
+    pages: list[list[list[list[Node]]]] = [[]]
     height = 0.0
-    for row in rows:
-        h = _row_height(row, sizes, scale)
+    for band in bands:
+        h = _band_height(band, sizes, scale, columns, lanes)
         if pages[-1] and height + ROW_GAP + h > area.h:
             pages.append([])
             height = 0.0
         height += (ROW_GAP if pages[-1] else 0.0) + h
-        pages[-1].append(row)
+        pages[-1].append(band)
     return pages
 
 
+def _band_height(
+    band: list[list[Node]],
+    sizes: dict[str, CubeSize],
+    scale: float,
+    columns: list[list[Node]],
+    lanes: dict[int, int],
+) -> float:
+    first = columns.index(band[0])
+    long_edges = sum(lanes.get(first + i, 0) for i in range(len(band)))
+    return max(_column_size(c, sizes, scale)[1] for c in band) + LANE * (long_edges + 1)
+
+
 def _page_scene(
-    graph: Graph,
-    rows: list[list[Node]],
+    bands: list[list[list[Node]]],
+    edges: list[tuple[str, str]],
     sizes: dict[str, CubeSize],
     scale: float,
     area: Rect,
@@ -172,107 +266,151 @@ def _page_scene(
     options: LayeredOptions,
 ) -> tuple[list[Box], list[Connector], list[Group]]:
     boxes: list[Box] = []
-    connectors: list[Connector] = []
     groups: list[Group] = []
-    heights = [_row_height(row, sizes, scale) for row in rows]
-    total_h = sum(heights) + ROW_GAP * (len(rows) - 1)
+    cubes: dict[str, tuple[Rect, float, int, int]] = {}  # id -> cube, depth, band, column
+    labels: dict[str, Rect] = {}
+    preds: dict[str, list[str]] = {}
+    for a, b in edges:
+        preds.setdefault(b, []).append(a)
+    font = _font(scale)
+    lane_counts = [0] * len(bands)
+    heights = []
+    for k, band in enumerate(bands):
+        ids = {n.id: i for i, column in enumerate(band) for n in column}
+        long_edges = sum(1 for a, b in edges if a in ids and b in ids and ids[b] - ids[a] > 1)
+        lane_counts[k] = long_edges
+        heights.append(
+            max(_column_size(c, sizes, scale)[1] for c in band) + LANE * (long_edges + 1)
+        )
+    total_h = sum(heights) + ROW_GAP * (len(bands) - 1)
     y = area.y + (area.h - total_h) / 2
-    for row, row_h in zip(rows, heights):
-        widths = [_slot_width(n, sizes[n.id], scale) for n in row]
-        x = area.x + (area.w - sum(widths) - GAP * (len(row) - 1)) / 2
-        # Front faces' centres share one axis, so arrows between them are horizontal.
-        axis = y + max((sizes[n.id].depth + sizes[n.id].height / 2) * scale for n in row)
-        previous: tuple[Node, Rect, Rect] | None = None
-        for node, slot in zip(row, widths):
-            size = sizes[node.id]
-            w, h, d = (
-                (size.width + size.depth) * scale,
-                (size.height + size.depth) * scale,
-                (size.depth * scale),
-            )
-            cube = Rect(x + (slot - w) / 2, axis - d - size.height * scale / 2, w, h)
-            style = theme.category_style(node.category)
-            cube_id = f"cube {node.id}"
-            boxes.append(
-                Box(
-                    id=cube_id,
-                    rect=cube,
-                    geometry="cube",
-                    depth=d / min(w, h),
-                    fill=style.fill,
-                    line=style.line,
-                    line_width=0.75,
-                    dashed=style.dashed,
-                    alt_text=f"{node.name}: {node.class_name}, output {_label(node)}.",
+    for k, (band, band_h) in enumerate(zip(bands, heights)):
+        widths = [_column_size(c, sizes, scale)[0] for c in band]
+        x = area.x + (area.w - sum(widths) - GAP * (len(band) - 1)) / 2
+        top = y
+        body_h = band_h - LANE * (lane_counts[k] + 1)
+        for i, (column, slot) in enumerate(zip(band, widths)):
+            column_h = _column_size(column, sizes, scale)[1]
+            cy = top + (body_h - column_h) / 2
+            before = [cubes[p] for p in preds.get(column[0].id, []) if p in cubes]
+            if len(column) == 1 and before and all(c[2] == k for c in before):
+                # One layer after a fork or a merge: level with what feeds it.
+                middle = sum(c[0].y for c in before) / len(before)
+                cy = min(max(middle, top), top + body_h - column_h)
+            for node in column:
+                size = sizes[node.id]
+                w, h, d = (
+                    (size.width + size.depth) * scale,
+                    (size.height + size.depth) * scale,
+                    size.depth * scale,
                 )
-            )
-            font = _font(scale)
-            label_rect = Rect(x, y + row_h - line_height(font) - 2, slot, line_height(font) + 2)
-            boxes.append(
-                Box(
-                    id=f"shape {node.id}",
-                    rect=label_rect,
-                    paragraphs=(Paragraph((Run(_label(node), font, color=MUTED),)),),
-                    geometry="rect",
-                    pad_x=0,
-                    pad_y=0,
-                    alt_text=f"Output shape of {node.name}: {_label(node)}.",
-                )
-            )
-            groups.append(
-                Group(
-                    id=f"layer {node.id}",
-                    members=(cube_id, f"shape {node.id}"),
-                    alt_text=f"{node.name} ({node.class_name}), output {_label(node)}.",
-                )
-            )
-            if previous is not None:
-                before, before_rect, before_label = previous
-                if options.funnels:
-                    boxes.append(
-                        _funnel(
-                            before, before_rect, node, cube, sizes, scale, before_label.right, x
-                        )
+                cube = Rect(x + (slot - w) / 2, cy, w, h)
+                style = theme.category_style(node.category)
+                cube_id = f"cube {node.id}"
+                boxes.append(
+                    Box(
+                        id=cube_id,
+                        rect=cube,
+                        geometry="cube",
+                        depth=d / min(w, h),
+                        fill=style.fill,
+                        line=style.line,
+                        line_width=0.75,
+                        dashed=style.dashed,
+                        alt_text=f"{node.name}: {node.class_name}, output {_label(node)}.",
                     )
-                else:  # arrows join the shape labels: 28×28×1 → 26×26×32 → ...
-                    connectors.append(
-                        Connector(
-                            id=f"edge {before.id} -> {node.id}",
-                            source=f"shape {before.id}",
-                            source_site=RIGHT,
-                            target=f"shape {node.id}",
-                            target_site=LEFT,
-                            points=(before_label.site(RIGHT), label_rect.site(LEFT)),
-                            color=CONNECTOR,
-                        )
+                )
+                label_rect = Rect(x, cube.bottom + 4, slot, 2 * line_height(font) + 2)
+                boxes.append(
+                    Box(
+                        id=f"shape {node.id}",
+                        rect=label_rect,
+                        paragraphs=(
+                            Paragraph((Run(_name(node, font), font, bold=True),)),
+                            Paragraph((Run(_label(node), font, color=MUTED),)),
+                        ),
+                        geometry="rect",
+                        pad_x=0,
+                        pad_y=0,
+                        alt_text=f"{node.name}, output shape {_label(node)}.",
                     )
-            previous = (node, cube, label_rect)
+                )
+                groups.append(
+                    Group(
+                        id=f"layer {node.id}",
+                        members=(cube_id, f"shape {node.id}"),
+                        alt_text=f"{node.name} ({node.class_name}), output {_label(node)}.",
+                    )
+                )
+                cubes[node.id] = (cube, d / min(w, h), k, i)
+                labels[node.id] = label_rect
+                cy += _cell_height(node, size, scale) + ROW_GAP
             x += slot + GAP
-        y += row_h + ROW_GAP
+        y += band_h + ROW_GAP
+    connectors: list[Connector] = []
+    lane_used = [0] * len(bands)
+    band_tops = []
+    yy = area.y + (area.h - total_h) / 2
+    for band_h in heights:
+        band_tops.append(yy)
+        yy += band_h + ROW_GAP
+    for a, b in edges:
+        if a not in cubes or b not in cubes:
+            continue
+        (ra, da, ka, ia), (rb, db, kb, ib) = cubes[a], cubes[b]
+        if ka != kb:
+            continue  # the band wraps: the next band starts at the left (see the notes)
+        if options.funnels and ib - ia == 1:
+            x0, x1 = labels[a].right, labels[b].x  # between the groups: no overlap
+            boxes.append(_funnel_between(a, ra, da, b, rb, db, x0, x1))
+            continue
+        # Arrows join the labels (rectangles glue the same in every application; a cube's
+        # sites do not): "28×28×1 → 26×26×32".
+        la, lb = labels[a], labels[b]
+        start, end = la.site(RIGHT), lb.site(LEFT)
+        sites = (RIGHT, LEFT)
+        in_x = lb.x - GAP / 2
+        if ib - ia == 1:
+            points = (
+                (start, end)
+                if abs(start[1] - end[1]) < 0.5
+                else (start, (in_x, start[1]), (in_x, end[1]), end)
+            )
+        else:  # a long edge (a skip): down into its own lane under the band and across
+            lane_used[ka] += 1
+            lane_y = band_tops[ka] + heights[ka] - LANE * lane_used[ka]
+            start, end = la.site(BOTTOM), lb.site(BOTTOM)
+            points = (start, (start[0], lane_y), (end[0], lane_y), end)
+            sites = (BOTTOM, BOTTOM)
+        connectors.append(
+            Connector(
+                id=f"edge {a} -> {b}",
+                source=f"shape {a}",
+                source_site=sites[0],
+                target=f"shape {b}",
+                target_site=sites[1],
+                points=points,
+                color=CONNECTOR,
+            )
+        )
     return boxes, connectors, groups
 
 
-def _funnel(
-    before: Node,
-    a: Rect,
-    node: Node,
-    b: Rect,
-    sizes: dict[str, CubeSize],
-    scale: float,
-    x0: float,
-    x1: float,
+def _funnel_between(
+    a: str, ra: Rect, da: float, b: str, rb: Rect, db: float, x0: float, x1: float
 ) -> Box:
-    """A pale trapezoid from one layer's slot to the next (between the groups, so that no two
-    shapes overlap), as tall as the back of one cube and the front of the next."""
-    da, db = sizes[before.id].depth * scale, sizes[node.id].depth * scale
-    points = ((x0, a.y), (x1, b.y + db), (x1, b.bottom), (x0, a.bottom - da))
+    """A pale trapezoid from one layer's slot to the next (between x0 and x1), as tall as the
+    back of one cube and the front of the next."""
+    depth_a = da * min(ra.w, ra.h)
+    depth_b = db * min(rb.w, rb.h)
+    points = ((x0, ra.y), (x1, rb.y + depth_b), (x1, rb.bottom), (x0, ra.bottom - depth_a))
     y0, y1 = min(p[1] for p in points), max(p[1] for p in points)
     return Box(
-        id=f"funnel {before.id} -> {node.id}",
+        id=f"funnel {a} -> {b}",
         rect=Rect(x0, y0, max(x1 - x0, 0.5), y1 - y0),
         geometry="custom",
         points=tuple((px - x0, py - y0) for px, py in points),
         fill=ColorRef("bg1", -0.1),
         line=None,
-        alt_text=f"{before.name} feeds {node.name}.",
+        alt_text=f"{a} feeds {b}.",
     )

@@ -11,8 +11,8 @@ from ..scene import MUTED, Box, Frame, Paragraph, Run
 from ..text import format_bytes, format_count, line_height, shorten, text_width
 from ..theme import ColorRef, Theme
 
-LEGEND_FONT = 11.0
-_SWATCH = 12.0
+LEGEND_FONT = 12.0  # readable from the back of a room
+_SWATCH = 13.0
 _GAP = 4.0
 _ENTRY_GAP = 14.0
 

@@ -6,6 +6,8 @@ from __future__ import annotations
 import csv
 import io
 import json
+import math
+from dataclasses import replace
 from typing import Any
 
 from ..errors import InputError
@@ -122,38 +124,151 @@ def summary_text(graph: Graph, fmt: str = "text") -> str:
 
 # --------------------------------------------------------------------------- slides
 
+MAX_SUMMARY_SLIDES = 3  # a folded model's block table fits this many slides by default
+MIN_FONT = 8.0
 
-def summary_slides(graph: Graph, frame: Frame) -> list[SlideScene]:
-    """The summary as native tables, paginated with the header repeated on every slide.
-    Short models get a larger font (up to 14 pt); long ones stay at a readable 10 pt."""
+
+def balanced_pages(items: list[Any], per_page: int, extra: int = 0) -> list[list[Any]]:
+    """`items` cut into the fewest pages of at most `per_page`, all about the same length;
+    `extra` rows (totals) that follow the last item count towards the last page."""
+    count = len(items) + extra
+    pages = max(1, math.ceil(count / max(per_page, 1)))
+    size = math.ceil(count / pages)
+    result = [items[i : i + size] for i in range(0, len(items), size)] or [[]]
+    if len(result) < pages:  # the extra rows alone spill onto their own page: share instead
+        result.append([])
+    return result
+
+
+def summary_slides(graph: Graph, frame: Frame, folded: Graph | None = None) -> list[SlideScene]:
+    """The summary as native tables. For a `folded` model (blocks, see `passes.collapse`): one
+    table of blocks on at most three slides, with each block's layers in an appendix at the end
+    of the deck; otherwise every layer, paginated in pages of equal length."""
+    if folded is not None and any(n.category == "block" for n in folded.nodes):
+        return _block_slides(graph, folded, frame) + _appendix_slides(folded, frame)
     with_links = not is_sequential(graph)
     header, rows = _table_rows(graph, with_links)
-    total_rows = [
-        (label, "", value, *([""] if with_links else [])) for label, value in totals(graph)
+    notes = (
+        f"The layers of {graph.name} as model.summary() lists them, with each layer's output "
+        "shape and parameter count" + (" and the layers feeding it." if with_links else ".")
+    )
+    align = ("l", "l", "r") + (("l",) if with_links else ())
+    return _table_slides(graph, frame, f"{graph.name}: summary", header, rows, align, notes)
+
+
+def _block_slides(graph: Graph, folded: Graph, frame: Frame) -> list[SlideScene]:
+    header = ("Block or layer", "Layers", "Output shape", "Param #", "× N")
+    rows = [
+        (
+            n.name if n.category == "block" else f"{n.name} ({n.class_name})",
+            format_count(n.inner_layers * n.repeat if n.category == "block" else 1),
+            ", ".join(format_keras_shape(s) for s in n.output_shapes),
+            format_count(n.params),
+            f"× {n.repeat}" if n.repeat > 1 else "",
+        )
+        for n in folded.nodes
     ]
+    blocks = sum(1 for n in folded.nodes if n.category == "block")
+    notes = (
+        f"{graph.name} has {len(graph.nodes)} layers; this table lists them folded into "
+        f"{blocks} blocks (× N: that many identical blocks in a row, counted together). Each "
+        "block's own layers are listed in the appendix at the end of the deck."
+    )
+    return _table_slides(
+        graph,
+        frame,
+        f"{graph.name}: summary by block",
+        header,
+        rows,
+        ("l", "r", "l", "r", "r"),
+        notes,
+        max_pages=MAX_SUMMARY_SLIDES,
+    )
+
+
+def _appendix_slides(folded: Graph, frame: Frame) -> list[SlideScene]:
+    """Every block's layers (one repetition of a folded run), a bold row heading each."""
+    header = ("Layer (type)", "Output shape", "Param #")
+    rows: list[tuple[str, ...]] = []
+    bold: list[int] = []
+    for node in folded.nodes:
+        if node.category != "block" or node.inner is None:
+            continue
+        bold.append(len(rows))
+        repeat = f", × {node.repeat}: the first shown" if node.repeat > 1 else ""
+        rows.append((f"{node.name} ({node.inner_layers} layers{repeat})", "", ""))
+        inner = [n for n in node.inner.nodes if not n.id.startswith("from:")]
+        for record in summary_records(Graph(node.name, tuple(inner), ())):
+            rows.append(
+                (
+                    f"  {record['layer']} ({record['type']})",
+                    record["output_shape"],
+                    "shared" if record["shared_with"] else format_count(record["params"]),
+                )
+            )
+    notes = (
+        f"Appendix: the layers inside each block of {folded.name}, as model.summary() lists "
+        "them; a run of identical blocks shows its first."
+    )
+    slides = _table_slides(
+        folded,
+        frame,
+        f"Appendix: {folded.name} layers by block",
+        header,
+        rows,
+        ("l", "l", "r"),
+        notes,
+        with_totals=False,
+        bold_rows=frozenset(bold),
+    )
+    return [replace(s, appendix=True) for s in slides]
+
+
+def _table_slides(
+    graph: Graph,
+    frame: Frame,
+    title: str,
+    header: tuple[str, ...],
+    rows: list[tuple[str, ...]],
+    align: tuple[str, ...],
+    notes: str,
+    *,
+    max_pages: int | None = None,
+    with_totals: bool = True,
+    bold_rows: frozenset[int] = frozenset(),
+) -> list[SlideScene]:
+    """`rows` as tables under `title`, the header repeated, pages of equal length, the totals
+    at the end; the font shrinks (down to MIN_FONT) to keep within `max_pages`."""
+    total_rows = [_totals_row(label, value, header) for label, value in totals(graph)] * (
+        1 if with_totals else 0
+    )
     font = FONT
     for size in (14.0, 13.0, 12.0, 11.0):
         if (len(rows) + len(total_rows) + 1) * _row_height(size) <= frame.content.h:
             font = size
             break
+    if max_pages is not None:  # one page at 9 pt or more, else the fewest pages allowed
+        count = len(rows) + len(total_rows)
+        sizes = [font - 0.5 * k for k in range(int((font - MIN_FONT) / 0.5) + 1)]
+        font = next(
+            (f for f in sizes if f >= 9 and _pages_needed(count, f, frame) == 1),
+            next((f for f in sizes if _pages_needed(count, f, frame) <= max_pages), MIN_FONT),
+        )
     widths = _column_widths(header, rows + total_rows, frame.content.w, font)
     fitted = [
         tuple(shorten(cell, w - 2 * CELL_PAD_X - 1, font) for cell, w in zip(row, widths))
         for row in rows
     ]
     row_h = _row_height(font)
-    per_page = max(1, int(frame.content.h // row_h) - 1)
-    pages = [fitted[i : i + per_page] for i in range(0, len(fitted), per_page)] or [[]]
-    if len(pages[-1]) + len(total_rows) > per_page:
-        pages.append([])
-    align = ("l", "l", "r") + (("l",) if with_links else ())
+    per_page = _rows_per_page(font, frame)
+    indices = balanced_pages(list(range(len(fitted))), per_page, len(total_rows))
     x = frame.content.x + (frame.content.w - sum(widths)) / 2
     slides = []
-    for number, page_rows in enumerate(pages, start=1):
-        body = list(page_rows)
-        bold: tuple[int, ...] = ()
-        if number == len(pages):
-            bold = tuple(range(len(body), len(body) + len(total_rows)))
+    for number, page in enumerate(indices, start=1):
+        body = [fitted[i] for i in page]
+        bold = tuple(k for k, i in enumerate(page) if i in bold_rows)
+        if number == len(indices):
+            bold += tuple(range(len(body), len(body) + len(total_rows)))
             body += total_rows
         table = Table(
             id=f"summary table {number}",
@@ -165,30 +280,44 @@ def summary_slides(graph: Graph, frame: Frame) -> list[SlideScene]:
             row_height=row_h,
             align=align,
             bold_rows=bold,
-            alt_text=f"Summary table of {graph.name}, part {number} of {len(pages)}.",
+            alt_text=f"{title}, part {number} of {len(indices)}.",
         )
-        title = f"{graph.name}: summary" + (f" ({number}/{len(pages)})" if len(pages) > 1 else "")
-        first = (number - 1) * per_page + 1
+        where = (
+            f" Rows {page[0] + 1} to {page[-1] + 1} of {len(rows)}."
+            if page and len(indices) > 1
+            else ""
+        )
+        end = (
+            f" {graph.name} has {format_count(graph.total_params)} parameters, "
+            f"{format_count(graph.trainable_params)} of them trainable."
+            if number == len(indices) and with_totals
+            else ""
+        )
         slides.append(
             SlideScene(
-                title=title,
+                title=title + (f" ({number}/{len(indices)})" if len(indices) > 1 else ""),
                 tables=(table,),
-                notes=(
-                    f"The layers of {graph.name} as model.summary() lists them: layers "
-                    f"{first} to {first + len(page_rows) - 1} of {len(graph.nodes)}, with each "
-                    "layer's output shape and parameter count"
-                    + (" and the layers feeding it." if with_links else ".")
-                    + (
-                        f" {graph.name} has {format_count(graph.total_params)} parameters, "
-                        f"{format_count(graph.trainable_params)} of them trainable."
-                        if number == len(pages)
-                        else ""
-                    )
-                ),
+                notes=notes + where + end,
                 kind="summary",
             )
         )
     return slides
+
+
+def _totals_row(label: str, value: str, header: tuple[str, ...]) -> tuple[str, ...]:
+    """A totals row: the label in the first column, the value under 'Param #'."""
+    cells = [""] * len(header)
+    cells[0] = label
+    cells[header.index("Param #")] = value
+    return tuple(cells)
+
+
+def _rows_per_page(font: float, frame: Frame) -> int:
+    return max(1, int(frame.content.h // _row_height(font)) - 1)
+
+
+def _pages_needed(rows: int, font: float, frame: Frame) -> int:
+    return math.ceil(rows / _rows_per_page(font, frame))
 
 
 def _row_height(font: float) -> float:

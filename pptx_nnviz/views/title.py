@@ -7,6 +7,7 @@ import datetime
 from ..ir import Graph
 from ..scene import SlideScene
 from ..text import format_count, format_shape
+from .common import opaque_model, opaque_summary, plural
 
 
 def io_description(graph: Graph) -> str:
@@ -24,15 +25,27 @@ def io_description(graph: Graph) -> str:
 
 def title_slide(graph: Graph, date: datetime.date | None = None) -> SlideScene:
     day = (date or datetime.date.today()).isoformat()
-    layers = len(graph.nodes)
+    opaque = opaque_model(graph)
+    if opaque is not None:  # a subclassed model: say what is known, not "? → ?"
+        known = f"{opaque.class_name}: {opaque_summary(opaque)}"
+        shapes = [format_shape(s) for s in opaque.output_shapes]
+        output = f" (output {', '.join(shapes)})" if shapes else ""
+        subtitle = f"{known}{output}\n{day}"
+        notes = (
+            f"{graph.name} is a subclassed Keras model ({opaque.class_name}) whose call() could "
+            f"not be traced into layers; it has {plural(graph.total_params, 'parameter')}, "
+            f"{format_count(graph.trainable_params)} of them trainable."
+        )
+        return SlideScene(title=graph.name, subtitle=subtitle, notes=notes, kind="title")
+    layers = plural(len(graph.nodes), "layer")
     subtitle = (
         f"{io_description(graph)}\n"
-        f"{layers} layers · {format_count(graph.total_params)} parameters "
+        f"{layers} · {format_count(graph.total_params)} parameters "
         f"({format_count(graph.trainable_params)} trainable)\n{day}"
     )
     notes = (
         f"{graph.name} takes {io_description(graph).replace('→', 'and produces')}. "
-        f"It has {layers} layers and {format_count(graph.total_params)} parameters, "
+        f"It has {layers} and {format_count(graph.total_params)} parameters, "
         f"{format_count(graph.trainable_params)} of them trainable."
     )
     return SlideScene(title=graph.name, subtitle=subtitle, notes=notes, kind="title")
