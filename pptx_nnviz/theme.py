@@ -49,6 +49,20 @@ class Theme:
         aliases = _DARK_ALIASES if self.dark_background else _LIGHT_ALIASES
         return resolve(self.colors[aliases.get(ref.slot, ref.slot)], ref.brightness)
 
+    def text_on(self, fill: ColorRef) -> tuple[ColorRef, ColorRef]:
+        """Text and secondary-text colours for a box of `fill`: the theme's text or background
+        colour, whichever stands out more; the secondary one as soft as 4.5:1 contrast allows."""
+        background = self.rgb(fill)
+        text = max(
+            (ColorRef("tx1"), ColorRef("bg1")), key=lambda c: contrast(self.rgb(c), background)
+        )
+        softer = 1 if (text.slot == "tx1") != self.dark_background else -1  # towards the fill
+        for step in (0.35, 0.25, 0.15):
+            muted = ColorRef(text.slot, softer * step)
+            if contrast(self.rgb(muted), background) >= 4.5:
+                return text, muted
+        return text, text
+
 
 # Text and background slots as the master's colour map sends them to the scheme's colours.
 _LIGHT_ALIASES = {"bg1": "lt1", "tx1": "dk1", "bg2": "lt2", "tx2": "dk2"}
@@ -177,6 +191,22 @@ THEMES: dict[str, Theme] = {
         },
     ),
 }
+
+
+def _luminance(hex_rgb: str) -> float:
+    """Relative luminance (WCAG 2)."""
+
+    def linear(c: float) -> float:
+        return c / 12.92 if c <= 0.04045 else ((c + 0.055) / 1.055) ** 2.4
+
+    r, g, b = (linear(int(hex_rgb[i : i + 2], 16) / 255) for i in (0, 2, 4))
+    return 0.2126 * r + 0.7152 * g + 0.0722 * b
+
+
+def contrast(a: str, b: str) -> float:
+    """WCAG contrast ratio of two hex colours (1 to 21)."""
+    low, high = sorted((_luminance(a), _luminance(b)))
+    return (high + 0.05) / (low + 0.05)
 
 
 def resolve(hex_rgb: str, brightness: float) -> str:

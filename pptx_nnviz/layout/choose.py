@@ -30,7 +30,7 @@ PAGE_COST = 10.0  # ... and a drawing spread over several slides (plus a point a
 MAX_REALISED = 6
 MARKER_ALONG = MARKER_MAX_WIDTH + 12  # a marker's extent along a left-to-right flow
 FILLS = (0.95, 0.6, 0.35)  # share of the page width a rank may fill before it staggers
-SPREADS = (2.0, 1.6, 1.3)
+SPREADS = (3.0, 2.2, 1.6, 1.3)
 
 
 def default_styles(n_nodes: int) -> list[Style]:

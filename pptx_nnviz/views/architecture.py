@@ -159,23 +159,29 @@ def diagram_slides(
 
 
 READABLE = 12.0  # points: boxes below this size are worth drawing with fewer boxes
+LARGE = 15.0  # ... and at this size every layer is drawn whatever fewer boxes would gain
+FUSED_GAIN = 4.0  # points of font that drawing BN and activation inside their layer must win
 
 
 def _drawn_graph(
     graph: Graph, frame: Frame, direction: str | None, prefix: str, fuse: bool
 ) -> tuple[Graph, Layout]:
-    """The graph a diagram draws and its layout: every layer, or, when that does not fit the
-    slide whole at a readable size, each layer with its batch normalization and activation
-    in one box (as papers draw Inception and ResNet modules)."""
+    """The graph a diagram draws and its layout: every layer, or each layer with the batch
+    normalization and activation after it in one box (as papers draw Inception and ResNet
+    modules) when that is what fits the slide whole, or reads clearly larger."""
     names = {n.id: display_name(n, prefix) for n in graph.nodes}
     layout = layout_for(graph, frame, direction, names)
-    if not fuse or layout.whole and layout.font_size >= READABLE:
+    if not fuse or layout.whole and layout.font_size >= LARGE:
         return graph, layout
     fused = fuse_chains(graph)
     if fused is graph:
         return graph, layout
     fused_layout = layout_for(fused, frame, direction, {n.id: names[n.id] for n in fused.nodes})
-    better = (fused_layout.whole, fused_layout.font_size) > (layout.whole, layout.font_size + 1)
+    gain = FUSED_GAIN if layout.font_size >= READABLE else 1.0
+    better = (fused_layout.whole, fused_layout.font_size) >= (
+        layout.whole,
+        layout.font_size + gain,
+    )
     return (fused, fused_layout) if better else (graph, layout)
 
 

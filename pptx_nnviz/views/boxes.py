@@ -8,12 +8,14 @@ What a box leaves out stays in its alt text and the slide's notes.
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from ..geometry import Rect
 from ..ir import Node
 from ..layout import Style
 from ..scene import MUTED, PAD_X, PAD_Y, Box, Paragraph, Run, paragraphs_size
 from ..text import format_shape, line_height, shorten, shorten_middle, text_width
-from ..theme import Theme
+from ..theme import ColorRef, Theme
 from .common import _hint, box_lines, describe_node
 
 MAX_LABEL_WIDTH = 190.0  # at 9 pt a line is cut past this width (it grows with the font)
@@ -173,6 +175,19 @@ def box_size(node: Node, style: Style, name: str) -> tuple[float, float]:
     return max(width + 2, 4 * style.font), height
 
 
+def on_fill(
+    paragraphs: tuple[Paragraph, ...], theme: Theme, fill: ColorRef
+) -> tuple[Paragraph, ...]:
+    """The paragraphs recoloured to read on `fill` (light text on a dark box)."""
+    text, muted = theme.text_on(fill)
+    return tuple(
+        replace(
+            p, runs=tuple(replace(r, color=muted if r.color == MUTED else text) for r in p.runs)
+        )
+        for p in paragraphs
+    )
+
+
 def layer_box(node: Node, rect: Rect, style: Style, theme: Theme, name: str) -> Box:
     """The node drawn at `rect`: a rounded box with its text, or a merge symbol."""
     look = theme.category_style(node.category)
@@ -180,7 +195,7 @@ def layer_box(node: Node, rect: Rect, style: Style, theme: Theme, name: str) -> 
     return Box(
         id=node.id,
         rect=rect,
-        paragraphs=box_paragraphs(node, style, name),
+        paragraphs=on_fill(box_paragraphs(node, style, name), theme, look.fill),
         geometry=symbol[0] if symbol else "roundRect",
         fill=look.fill,
         line=look.line,
