@@ -17,11 +17,21 @@ HEADS = frozenset({"conv", "dense", "recurrent", "embedding", "attention"})
 FOLLOWERS = frozenset({"normalization", "activation"})
 
 
+def _class_of(node: Node) -> str:
+    """'BatchNormalization', or an Activation's function ('relu')."""
+    if node.class_name == "Activation":
+        return node.hyperparam("activation") or "Activation"
+    return node.class_name
+
+
 def fuse_chains(graph: Graph) -> Graph:
-    """The graph with each head layer and its chain of followers as one node (the head's id,
-    the followers' class names in `fused`, parameters summed, the last one's output)."""
+    """The graph with each head layer and the normalization and activation chains right
+    before and after it as one node: the head's id, the classes before it in `fused_before`
+    (pre-activation blocks: ResNetV2, DenseNet, NASNet) and after it in `fused`, parameters
+    summed, the last one's output."""
     owner: dict[str, str] = {}
     absorbed: dict[str, list[Node]] = {}
+    leading: dict[str, list[Node]] = {}
     for node in graph.nodes:
         preds = graph.predecessors(node.id)
         if (
@@ -34,28 +44,37 @@ def fuse_chains(graph: Graph) -> Graph:
             if graph.node(head).category in HEADS:
                 owner[node.id] = head
                 absorbed.setdefault(head, []).append(node)
+    for node in reversed(graph.nodes):
+        succs = graph.successors(node.id)
+        if (
+            node.id not in owner
+            and node.category in FOLLOWERS
+            and node.inner is None
+            and len(succs) == 1
+            and len(graph.predecessors(succs[0])) == 1
+        ):
+            head = owner.get(succs[0], succs[0])
+            if graph.node(head).category in HEADS and head not in owner:
+                owner[node.id] = head
+                leading.setdefault(head, []).insert(0, node)
     if not owner:
         return graph
     nodes = []
     for node in graph.nodes:
         if node.id in owner:
             continue
-        followers = absorbed.get(node.id, [])
-        if followers:
-            last = followers[-1]
+        before, after = leading.get(node.id, []), absorbed.get(node.id, [])
+        if before or after:
+            chain = [*before, node, *after]
             node = replace(
                 node,
-                output_shapes=last.output_shapes,
-                trainable_params=node.trainable_params + sum(f.trainable_params for f in followers),
-                non_trainable_params=node.non_trainable_params
-                + sum(f.non_trainable_params for f in followers),
-                fused=tuple(
-                    f.class_name
-                    if f.class_name != "Activation"
-                    else f.hyperparam("activation") or "Activation"
-                    for f in followers
-                ),
-                members=(node.name, *(f.name for f in followers)),
+                input_shapes=chain[0].input_shapes,
+                output_shapes=chain[-1].output_shapes,
+                trainable_params=sum(n.trainable_params for n in chain),
+                non_trainable_params=sum(n.non_trainable_params for n in chain),
+                fused=tuple(_class_of(f) for f in after),
+                fused_before=tuple(_class_of(f) for f in before),
+                members=tuple(n.name for n in chain),
             )
         nodes.append(node)
     edges = {}

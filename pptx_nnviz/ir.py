@@ -55,6 +55,7 @@ class Node:
     repeat: int = 1  # a folded run of identical blocks: how many
     members: tuple[str, ...] = ()  # a block's layer names (of every repetition)
     fused: tuple[str, ...] = ()  # classes drawn inside this box after it (BN, activation)
+    fused_before: tuple[str, ...] = ()  # ... and before it (a pre-activation's BN, ReLU)
     plumbing: bool = False  # an operation that only carries masks (hidden unless show_ops)
 
     @property

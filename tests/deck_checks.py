@@ -1,4 +1,4 @@
-"""Quality invariants of a saved deck, measured from the .pptx file itself (design.md section 4).
+"""Quality invariants of a saved deck, measured from the .pptx file itself (docs/quality.md).
 
 Connector paths are recomputed from each connector's XML (preset, frame, flips, rotation,
 adjust values), independently of the code that wrote them.
@@ -382,7 +382,7 @@ def _hand_made(
     glue_targets: dict[int, _Shape],
     shapes: dict[int, _Shape],
 ) -> None:
-    """What a careful person's drawing has (design notes, "drawn by hand"): no two arrows
+    """What a careful person's drawing has (docs/quality.md): no two arrows
     into one glue site, no cut edge whose two markers share the slide, chain edges straight,
     and the text size of the boxes the connectors join."""
     sites: dict[tuple[int, int], int] = {}

@@ -1,5 +1,5 @@
-"""Invariants of a layout (pure geometry, before any PowerPoint): design.md section 4 and the
-hand-drawn rules of docs/quality.md, checked on the `Layout` the engine returns."""
+"""Invariants of a layout (pure geometry, before any PowerPoint): the rules of
+docs/quality.md, checked on the `Layout` the engine returns."""
 
 from __future__ import annotations
 

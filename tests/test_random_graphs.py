@@ -1,4 +1,4 @@
-"""Property-based tests: the layout invariants of design.md section 4 hold on random DAGs
+"""Property-based tests: the layout invariants of docs/quality.md hold on random DAGs
 (wide fan-out, long skip connections, many inputs and outputs, deep chains).
 
 The layout engine is pure geometry, so most examples go straight to `layout_graph`; a few go

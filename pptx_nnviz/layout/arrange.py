@@ -60,6 +60,7 @@ class Problem:
     spacing: Spacing
     capacity: tuple[float, float]  # normalised (across, along) room for a column's boxes
     page: tuple[float, float]  # normalised (across, along) room for everything on a page
+    units: list[Unit] = field(default_factory=list)  # where the flow narrows (units.py)
 
     @cached_property
     def _successors(self) -> dict[str, list[str]]:
@@ -407,7 +408,7 @@ def _assemble(
     the columns, markers where a link continues on another page; then the slide's frame."""
     sheet = _Sheet()
     _place_columns(problem, blocks, columns, members, sheet)
-    _link_blocks(blocks, sheet)
+    _link_blocks(problem, blocks, sheet)
     sheet.bands = [
         p for p in portals if p.source_block in sheet.placed and p.target_block in sheet.placed
     ]
@@ -457,7 +458,18 @@ def _place_columns(
         sheet.paths += [_moved_path(p, where.dx, where.dy) for p in drawing.paths]
 
 
-def _link_blocks(blocks: list[Block], sheet: _Sheet) -> None:
+def _wrap_site(problem: Problem, block: Block, source: str, sheet: _Sheet) -> str:
+    """Where a wrap leaves its column's last box: sideways (E) from a U's last box (at its
+    top) and, top to bottom, from any box whose E site takes no input (two turns); else
+    from below (S), down past the column's end and back (three turns). Left to right a
+    wrap always leaves below the normalised box, which is its right side on the slide."""
+    if block.kind == "fold":
+        return E
+    used = any(p.target == source and p.target_site == E for p in sheet.paths)
+    return E if problem.direction == "TB" and not used else S
+
+
+def _link_blocks(problem: Problem, blocks: list[Block], sheet: _Sheet) -> None:
     """The single link into each block: straight down within a column, else a wrap from the
     previous column's last box (its points come once the gaps have their tracks)."""
     rects = sheet.rects
@@ -469,8 +481,8 @@ def _link_blocks(blocks: list[Block], sheet: _Sheet) -> None:
         if sheet.placed[b - 1].column == sheet.placed[b].column:
             points = [(rects[s].cx, rects[s].bottom), (rects[t].cx, rects[t].y)]
             sheet.paths.append(Path(s, t, S, N, points, (s, t)))
-        else:  # a U's last box stands at its top: its wrap leaves sideways
-            wrap = Path(s, t, E if blocks[b - 1].kind == "fold" else S, W, [], (s, t))
+        else:
+            wrap = Path(s, t, _wrap_site(problem, blocks[b - 1], s, sheet), W, [], (s, t))
             sheet.wraps[sheet.placed[b - 1].column] = wrap
             sheet.paths.append(wrap)
 

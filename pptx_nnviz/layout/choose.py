@@ -9,21 +9,22 @@ its gaps while the slide has room.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from dataclasses import dataclass, replace
+import heapq
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass, field, replace
 
 from ..text import line_height
 from .arrange import MARKER_MAX_WIDTH, Problem, arrange, blocks_of
 from .model import DIRECTIONS, Layout, SizeFunction, Spacing, Style
 from .plan import plan_blocks
 from .rank import rank_nodes, stagger
-from .units import split_units
+from .units import Unit, split_units
 
 MAX_FONT = 20.0
 MIN_FONT = 9.0
 #: Points of font size a density costs in the choice (full labels are worth a larger font).
 DENSITY_COST = {"full": 0.0, "compact": 2.0, "minimal": 3.5}
-WRAP_COST = 2.5  # points of font size a first wrap costs; each further column costs half
+WRAP_COST = 6.0  # points of font size a first wrap costs; each further column one more
 CUT_COST = 6.0  # ... and a unit cut into pieces
 SIDE_COST = 6.0  # ... and columns beside a U (its stem and head belong on its sides)
 PAGE_COST = 10.0  # ... and a drawing spread over several slides (plus a point a slide)
@@ -53,6 +54,14 @@ class _Graph:
     ranks: dict[str, int]
     shapes: dict[str, str]
     labels: dict[str, str]
+    units: dict[tuple[int, ...], list[Unit]] = field(default_factory=dict)  # by ranks
+
+    def units_of(self, ranks: dict[str, int]) -> list[Unit]:
+        """The units for these ranks (most styles share the same ranks)."""
+        key = tuple(ranks[v] for v in self.node_ids)
+        if key not in self.units:
+            self.units[key] = split_units(self.node_ids, self.edges, ranks)
+        return self.units[key]
 
 
 @dataclass(frozen=True)
@@ -65,7 +74,7 @@ class _Estimate:
     beside_fold: bool = False
 
     def score(self, style: Style) -> float:
-        wraps = 0.0 if self.columns <= 1 else WRAP_COST + 0.5 * (self.columns - 2)
+        wraps = 0.0 if self.columns <= 1 else WRAP_COST + (self.columns - 2)
         pages = 0.0 if self.pages == 1 else PAGE_COST + self.pages - 1
         return (
             style.font
@@ -90,6 +99,7 @@ def layout_graph(
 ) -> Layout:
     """Lay out the graph on pages of `area` (width, height) points. `shapes` marks nodes
     drawn as circles (merges); `labels` names nodes on page-break markers."""
+    size_of = _remembered(size_of)
     unique = list(dict.fromkeys((s, t) for s, t in edges if s != t))
     graph = _Graph(
         list(node_ids),
@@ -99,34 +109,77 @@ def layout_graph(
         labels or {},
     )
     best: tuple[tuple[int, float], Layout] | None = None
+    directions = [direction] if direction else list(DIRECTIONS)
     for fill in FILLS:  # ranks wider than the page staggered harder when nothing fits
-        candidates = []
-        for d in [direction] if direction else list(DIRECTIONS):
-            for style in styles or default_styles(len(node_ids)):
+        ranked = _ranked(graph, size_of, area, styles, directions, fill)
+        for tried, (key, problem) in enumerate(ranked, start=1):
+            if tried > MAX_REALISED and key[0]:
+                break  # estimated not to fit: the first realised ones were the best bet
+            layout = _realise(problem)
+            overflow = _overflow(layout, area)
+            if overflow == 0 and (tried > MAX_REALISED or len(layout.pages) <= key[2]):
+                return _spread(graph, size_of, area, layout, _estimate(problem))
+            rank = (len(layout.pages), overflow)
+            if best is None or (overflow > 0, rank) < (best[0][1] > 0, best[0]):
+                best = (rank, layout)
+    assert best is not None
+    return best[1]
+
+
+def _ranked(
+    graph: _Graph,
+    size_of: SizeFunction,
+    area: tuple[float, float],
+    styles: Sequence[Style] | None,
+    directions: list[str],
+    fill: float,
+) -> Iterator[tuple[tuple, Problem]]:
+    """(key, problem) of every (direction, style), best first, estimating styles only as
+    far as needed: a style scores at most its font less its density's cost, so once the best
+    estimated candidate fits and beats that bound for every style left, it comes next."""
+    pending = sorted(
+        styles or default_styles(len(graph.node_ids)),
+        key=lambda st: -(st.font - DENSITY_COST[st.density]),
+    )
+    heap: list[tuple[tuple, int, Problem]] = []
+    serial = 0
+    while pending or heap:
+        while pending and (
+            not heap
+            or heap[0][0][0]  # the best so far does not fit: look further
+            or -heap[0][0][1] < pending[0].font - DENSITY_COST[pending[0].density]
+        ):
+            style = pending.pop(0)
+            for d in directions:
                 problem = _problem(graph, size_of, area, style, d, fill)
                 estimate = _estimate(problem)
                 if estimate.pages > 1:  # keep room for markers above and below the columns
                     problem = _problem(graph, size_of, area, style, d, fill, paginated=True)
                     estimate = _estimate(problem)
-                key = (estimate.overflow, -estimate.score(style), estimate.pages, -estimate.fill)
-                candidates.append((key, d, style, problem))
-        candidates.sort(key=lambda c: (c[0], c[1] != "TB"))
-        for key, _, _, problem in candidates[:MAX_REALISED]:
-            layout = _realise(problem)
-            overflow = _overflow(layout, area)
-            if overflow == 0 and len(layout.pages) <= key[2]:
-                return _spread(graph, size_of, area, layout, _estimate(problem))
-            rank = (len(layout.pages), overflow)
-            if best is None or (overflow > 0, rank) < (best[0][1] > 0, best[0]):
-                best = (rank, layout)
-        for key, _, _, problem in candidates[MAX_REALISED:]:
-            if key[0]:
-                break  # estimated not to fit: the first realised ones were the best bet
-            layout = _realise(problem)
-            if _overflow(layout, area) == 0:
-                return layout
-    assert best is not None
-    return best[1]
+                key = (
+                    estimate.overflow,
+                    -estimate.score(style),
+                    estimate.pages,
+                    -estimate.fill,
+                    d != "TB",
+                )
+                heapq.heappush(heap, (key, serial, problem))
+                serial += 1
+        key, _, problem = heapq.heappop(heap)
+        yield key, problem
+
+
+def _remembered(size_of: SizeFunction) -> SizeFunction:
+    """`size_of` measured once per node, font and density (the spacing leaves boxes alone)."""
+    sizes: dict[tuple[str, float, str], tuple[float, float]] = {}
+
+    def measured(node: str, style: Style) -> tuple[float, float]:
+        key = (node, style.font, style.density)
+        if key not in sizes:
+            sizes[key] = size_of(node, style)
+        return sizes[key]
+
+    return measured
 
 
 def _problem(
@@ -165,15 +218,17 @@ def _problem(
         spacing,
         capacity,
         page,
+        graph.units_of(ranks),
     )
 
 
 def _realise(problem: Problem) -> Layout:
-    plans = plan_blocks(problem, split_units(problem.node_ids, problem.edges, problem.ranks))
+    plans = plan_blocks(problem, problem.units)
     blocks, portals = blocks_of(problem, plans)
     pages = arrange(problem, blocks, portals)
     whole = len(pages) == 1 and not any(plan.kind == "piece" for plan in plans)
-    return Layout(tuple(pages), problem.style, problem.direction, whole)
+    score = _estimate(problem).score(problem.style)
+    return Layout(tuple(pages), problem.style, problem.direction, whole, score)
 
 
 def _overflow(layout: Layout, area: tuple[float, float]) -> float:
@@ -213,7 +268,7 @@ def _spread(
 
 def _estimate(problem: Problem) -> _Estimate:
     """Columns and pages from the plan's extents, without ordering or routing."""
-    plans = plan_blocks(problem, split_units(problem.node_ids, problem.edges, problem.ranks))
+    plans = plan_blocks(problem, problem.units)
     across, along = problem.capacity
     gap = problem.spacing.rank_gap
     column_gap = problem.spacing.column_gap

@@ -111,6 +111,7 @@ class Layout:
     style: Style
     direction: str
     whole: bool = True  # one page, every edge drawn in full (no stretch cut apart)
+    score: float = 0.0  # how readable: the font, less what density, wraps and cuts cost
 
     @property
     def font_size(self) -> float:

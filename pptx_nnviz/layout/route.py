@@ -41,6 +41,7 @@ class _Plan:
     side: bool = False  # enters horizontally (a side site) instead of from above
     port: str | None = None
     leaves: str = S  # the source's site: S, or E/W to reach a lane beside it level
+    first_x: float | None = None  # where a path leaving sideways turns down
     points: list[Point] = field(default_factory=list)
 
 
@@ -83,8 +84,13 @@ def route_piece(
             ports[target] = _add_ports(target, incoming, rects)
         elif not taken[target]:
             taken[target] = {incoming[0].site}
+    outputs: dict[str, int] = defaultdict(int)
     for plan in plans:
-        _fewer_turns(plan, x, items, order, rects, taken)
+        outputs[plan.chain[0]] += 1
+    for plan in plans:
+        _fewer_turns(plan, x, items, order, rects, taken, reserved)
+        if outputs[plan.chain[0]] > 1:
+            _fan_out(plan, items, order, rects, taken, reserved)
     jogs = _plan_points(plans, items, rects)
     _allocate_tracks(plans, jogs, bands)
     paths = []
@@ -112,6 +118,7 @@ def _fewer_turns(
     order: list[list[str]],
     rects: dict[str, Rect],
     taken: dict[str, set[str]],
+    reserved: dict[str, set[str]],
 ) -> None:
     """A long link whose lane is neither under its source nor over its target site would
     turn four times: let it enter its target from the side, or leave its source from the
@@ -136,7 +143,7 @@ def _fewer_turns(
     src = rects[source]
     side = -1 if plan.lane_x < src.x else 1 if plan.lane_x > src.right else 0
     site = {-1: W, 1: E}.get(side)
-    if site is None or site in taken.get(source, ()):
+    if site is None or site in taken.get(source, ()) or site in reserved.get(source, ()):
         return
     lo, hi = sorted((plan.lane_x, src.cx))
     for v in order[items[source].rank]:
@@ -144,6 +151,39 @@ def _fewer_turns(
         if v != source and r is not None and r.right > lo and r.x < hi:
             return  # another box stands between the source and its lane
     plan.leaves = site
+
+
+def _fan_out(
+    plan: _Plan,
+    items: dict[str, Item],
+    order: list[list[str]],
+    rects: dict[str, Rect],
+    taken: dict[str, set[str]],
+    reserved: dict[str, set[str]],
+) -> None:
+    """A fork's branch that runs down beside the fork leaves it from the side (W or E) and
+    turns once, instead of leaving below it and turning twice."""
+    if plan.leaves != S or plan.side and plan.lane_x is None:
+        return
+    source, target = plan.chain[0], plan.chain[-1]
+    src = rects[source]
+    shape = "circle" if plan.port else items[target].shape
+    shape = shape if shape in ("box", "circle") else "box"
+    first = (
+        plan.lane_x
+        if plan.lane_x is not None
+        else site_point(shape, rects[plan.port or target], plan.site)[0]
+    )
+    side = -1 if first < src.x - 1 else 1 if first > src.right + 1 else 0
+    site = {-1: W, 1: E}.get(side)
+    if site is None or site in taken.get(source, ()) or site in reserved.get(source, ()):
+        return
+    lo, hi = sorted((first, src.cx))
+    for v in order[items[source].rank]:
+        r = rects.get(v)
+        if v != source and r is not None and r.right > lo and r.x < hi:
+            return  # another box stands between the fork and its branch
+    plan.leaves, plan.first_x = site, first
 
 
 JUNCTION = 5.0
@@ -323,9 +363,10 @@ def _plan_points(
         r_s, r_t = items[source].rank, items[target].rank
         points: list[Point] = [(src.cx, src.bottom)]
         x_now = src.cx
-        if plan.leaves != S:  # level out of the source's side to its lane
-            points = [site_point("box", src, plan.leaves), (plan.lane_x, src.cy)]
-            x_now = plan.lane_x
+        if plan.leaves != S:  # level out of the source's side to where it turns down
+            x_now = plan.lane_x if plan.first_x is None else plan.first_x
+            source_shape = items[source].shape if items[source].shape == "circle" else "box"
+            points = [site_point(source_shape, src, plan.leaves), (x_now, src.cy)]
         elif plan.lane_x is not None and abs(plan.lane_x - x_now) > 0.01:
             # a link that will turn at both ends (and be cut at a junction) gets its own track
             turns_twice = not plan.side and abs(sx - plan.lane_x) > 0.01

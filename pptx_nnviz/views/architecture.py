@@ -160,7 +160,7 @@ def diagram_slides(
 
 READABLE = 12.0  # points: boxes below this size are worth drawing with fewer boxes
 LARGE = 15.0  # ... and at this size every layer is drawn whatever fewer boxes would gain
-FUSED_GAIN = 4.0  # points of font that drawing BN and activation inside their layer must win
+FUSED_GAIN = 3.0  # readability (layout.Layout.score) BN and activation inside their layer must win
 
 
 def _drawn_graph(
@@ -178,10 +178,7 @@ def _drawn_graph(
         return graph, layout
     fused_layout = layout_for(fused, frame, direction, {n.id: names[n.id] for n in fused.nodes})
     gain = FUSED_GAIN if layout.font_size >= READABLE else 1.0
-    better = (fused_layout.whole, fused_layout.font_size) >= (
-        layout.whole,
-        layout.font_size + gain,
-    )
+    better = (fused_layout.whole, fused_layout.score) >= (layout.whole, layout.score + gain)
     return (fused, fused_layout) if better else (graph, layout)
 
 

@@ -109,13 +109,19 @@ def _fused(node: Node) -> str:
     return "".join(f" + {_symbol(c)}" for c in node.fused)
 
 
+def _fused_before(node: Node) -> str:
+    """'ReLU + ' for a box whose layer is preceded by the ones folded into it."""
+    return "".join(f"{_symbol(c)} + " for c in node.fused_before)
+
+
 def _symbol_line(node: Node) -> str:
     """The class symbol and key settings: 'Conv 3×3×64 /2 relu', 'BN', 'Dense 10 softmax'."""
     if node.category == "activation" and node.class_name == "Activation":
         return _symbol(node.hyperparam("activation") or "activation")
     if node.category == "input" and node.class_name == "InputLayer":
         return f"Input {format_shape(node.output_shape)}" if node.output_shape else "Input"
-    return f"{_symbol(node.class_name)} {_hint(node)}".strip() + _fused(node)
+    symbol = f"{_symbol(node.class_name)} {_hint(node)}".strip()
+    return _fused_before(node) + symbol + _fused(node)
 
 
 def box_paragraphs(node: Node, style: Style, name: str) -> tuple[Paragraph, ...]:
@@ -126,7 +132,7 @@ def box_paragraphs(node: Node, style: Style, name: str) -> tuple[Paragraph, ...]
         text = symbol[1]
         return (Paragraph((Run(text, size * 1.1, bold=True),)),) if text else ()
     _, detail, stats = box_lines(node)
-    detail += _fused(node)
+    detail = _fused_before(node) + detail + _fused(node)
     if node.category in ("block", "model"):
         repeat = f" ×{node.repeat}" if node.repeat > 1 else ""
         title = Run(shorten_middle(name, budget, size, True) + repeat, size, bold=True)

@@ -42,6 +42,7 @@ SKIPPED = UNITWISE  # (the name the tests know)
 UNIT_LAYERS = frozenset({"dense", "embedding", "recurrent"})  # layers drawn as units
 DENSE_INTO = frozenset({"dense", "recurrent"})  # connected to every unit of their input
 NOT_MLP = frozenset({"conv", "pooling", "attention", "model", "block", "other"})
+MAX_PAGES = 4  # a longer model shows its first three and its last neuron slide
 MAX_UNITS = 10  # shown per layer: the first 5 and the last 4 around a "⋮"
 MAX_COLUMNS = 9  # per slide; longer models continue on further slides
 MIN_RUN = 4  # identical layers in a row drawn as first, "× N", last
@@ -197,6 +198,11 @@ def neuron_slides(graph: Graph, frame: Frame, theme: Theme) -> list[SlideScene]:
     area = Rect(frame.content.x, frame.content.y, frame.content.w, frame.content.h - band)
     what = "neurons" if whole or not head else "neurons of the dense head"
     pages = _page_ranges(columns)
+    omitted = 0
+    if len(pages) > MAX_PAGES:  # the start and the end of a very long model tell its pattern
+        kept = pages[: MAX_PAGES - 1] + pages[-1:]
+        omitted = sum(len(r) for r in pages) - sum(len(r) for r in kept)
+        pages = kept
     slides = []
     for number, ranks in enumerate(pages, start=1):
         page = [item for item in items if item.rank in ranks]
@@ -209,7 +215,13 @@ def neuron_slides(graph: Graph, frame: Frame, theme: Theme) -> list[SlideScene]:
                 boxes=tuple(boxes),
                 connectors=tuple(connectors),
                 groups=tuple(groups),
-                notes=_notes(graph, page, whole or not head, number, len(pages)),
+                notes=_notes(graph, page, whole or not head, number, len(pages))
+                + (
+                    f"\n{format_count(omitted)} columns of units between slides {number - 1} "
+                    "and this one are left out: the architecture slides show every layer."
+                    if omitted and number == len(pages)
+                    else ""
+                ),
                 kind="neurons",
             )
         )
