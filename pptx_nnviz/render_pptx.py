@@ -216,7 +216,7 @@ def connector_xml(connector: Connector, shape_id: int, source_id: int, target_id
         f"</p:nvCxnSpPr><p:spPr><a:xfrm{attrs}>"
         f'<a:off x="{g.x}" y="{g.y}"/><a:ext cx="{g.cx}" cy="{g.cy}"/></a:xfrm>'
         f'<a:prstGeom prst="{g.preset}"><a:avLst>{adjusts}</a:avLst></a:prstGeom>'
-        f"{_line_xml(connector.color, connector.width, False, arrow)}"
+        f"{_line_xml(connector.color, connector.width, connector.dashed, arrow)}"
         "</p:spPr></p:cxnSp>"
     )
 

@@ -71,6 +71,7 @@ class Connector:
     width: float = 1.0
     arrow: bool = True
     arrow_size: str = "med"  # "sm" | "med" | "lg"
+    dashed: bool = False
 
 
 @dataclass(frozen=True)

@@ -342,7 +342,9 @@ def check_slide(slide, number: int, slide_w: float, slide_h: float) -> SlideRepo
             report.unglued.append(name)
             continue
         tail = el.find(".//" + qn("a:tailEnd"))
-        into_junction = glue_targets[ids[1]].name.startswith(STAND_INS)
+        into_junction = glue_targets[ids[1]].name.startswith(STAND_INS) or name.startswith(
+            "shared "  # a dashed "shared weights" line between two calls of one layer
+        )
         if (tail is None or tail.get("type") in (None, "none")) and not into_junction:
             report.no_arrow.append(name)
         path = connector_path(el)

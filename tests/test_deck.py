@@ -11,6 +11,7 @@ import pytest
 from deck_checks import all_shapes, check_deck, median_box_font, pdf_of, pdf_pages
 from openxml_audit import validate_pptx
 from pptx import Presentation
+from pptx.oxml.ns import qn
 
 from pptx_nnviz.deck import build_deck
 from pptx_nnviz.keras_loader import to_graph
@@ -159,3 +160,25 @@ def test_same_model_gives_the_same_deck(mnist_model, tmp_path):
                 }
             )
     assert parts[0] == parts[1]
+
+
+def test_a_shared_encoder_is_drawn_twice_with_a_dashed_link(built):
+    """The siamese pair's two calls of one encoder stand side by side, joined by a dashed
+    line without an arrowhead (shared weights), the merge centred between the towers."""
+    name, graph, path, _ = built
+    if name != "siamese":
+        pytest.skip("checked on the siamese pair")
+    slide = Presentation(str(path)).slides[0]
+    shapes = {s.name: s for s in all_shapes(slide.shapes)}
+    second = next(n for n in graph.nodes if n.shared_with)
+    link = shapes[f"shared {second.shared_with} - {second.id}"]
+    line = link._element.find(".//" + qn("a:ln"))
+    assert line.find(qn("a:prstDash")) is not None and line.find(qn("a:tailEnd")) is None
+    merge = next(n for n in graph.nodes if n.category == "merge")
+    towers = [shapes[second.shared_with], shapes[second.id]]
+    centres = sorted(t.top + t.height / 2 for t in towers) + sorted(
+        t.left + t.width / 2 for t in towers
+    )
+    middle = shapes[merge.id]
+    cy, cx = middle.top + middle.height / 2, middle.left + middle.width / 2
+    assert centres[0] < cy < centres[1] or centres[2] < cx < centres[3], "merge between towers"

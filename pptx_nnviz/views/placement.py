@@ -74,7 +74,44 @@ def place_page(
         )
         for route in page.routes
     ]
-    return boxes, connectors
+    return boxes, connectors + _shared_links(graph, boxes)
+
+
+def _shared_links(graph: Graph, boxes: list[Box]) -> list[Connector]:
+    """A dashed line, no arrowhead, between two calls of one layer with weights standing
+    level side by side with nothing between them (a siamese pair's towers: shared weights)."""
+    rects = {b.id: b.rect for b in boxes}
+    links = []
+    for node in graph.nodes:
+        first = node.shared_with
+        if first is None or node.id not in rects or first not in rects:
+            continue
+        if graph.node(first).params == 0:
+            continue  # nothing shared to point out (a pooling layer called twice)
+        a, b = sorted((rects[first], rects[node.id]), key=lambda r: (r.x, r.y))
+        ids = {rects[first]: first, rects[node.id]: node.id}
+        if abs(a.cy - b.cy) < 0.5 and a.right < b.x:  # side by side: E of one to W of other
+            points, sites = ((a.right, a.cy), (b.x, a.cy)), (3, 1)
+        elif abs(a.cx - b.cx) < 0.5 and a.bottom < b.y:  # one above the other: S to N
+            points, sites = ((a.cx, a.bottom), (a.cx, b.y)), (2, 0)
+        else:
+            continue
+        if any(r.crossed_by(*points) for k, r in rects.items() if k not in (first, node.id)):
+            continue
+        links.append(
+            Connector(
+                id=f"shared {first} - {node.id}",
+                source=ids[a],
+                source_site=sites[0],
+                target=ids[b],
+                target_site=sites[1],
+                points=points,
+                color=MUTED,
+                arrow=False,
+                dashed=True,
+            )
+        )
+    return links
 
 
 def _grouped(box: Box, node_id: str) -> Box:
