@@ -9,20 +9,7 @@ import pytest
 from colours import distance
 
 from pptx_nnviz.ir import CATEGORIES
-from pptx_nnviz.theme import THEMES, ColorRef
-
-
-def _luminance(hex_rgb: str) -> float:
-    def linear(v: float) -> float:
-        return v / 12.92 if v <= 0.03928 else ((v + 0.055) / 1.055) ** 2.4
-
-    r, g, b = (linear(int(hex_rgb[i : i + 2], 16) / 255) for i in (0, 2, 4))
-    return 0.2126 * r + 0.7152 * g + 0.0722 * b
-
-
-def contrast(a: str, b: str) -> float:
-    low, high = sorted((_luminance(a), _luminance(b)))
-    return (high + 0.05) / (low + 0.05)
+from pptx_nnviz.theme import THEMES, ColorRef, contrast
 
 
 def _fills(theme_name: str) -> dict[str, str]:

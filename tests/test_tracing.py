@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from collections import Counter
 
+import models
 import pytest
 from deck_checks import all_shapes, check_deck
 from openxml_audit import validate_pptx
@@ -237,22 +238,6 @@ def test_a_layer_that_cannot_be_traced_is_one_box_with_a_warning():
 
 
 def test_a_subclassed_model_that_cannot_be_traced_is_one_box():
-    keras = _keras()
-
-    class Opaque(keras.Model):
-        def __init__(self):
-            super().__init__(name="opaque")
-            self.dense = keras.layers.Dense(2)
-
-        def call(self, x):
-            if float(keras.ops.sum(x)) > 1e9:
-                x = -x
-            return self.dense(x)
-
-    import numpy as np
-
-    model = Opaque()
-    model(np.zeros((1, 3), dtype="float32"))
-    graph = to_graph(model)
+    graph = to_graph(models.opaque_subclassed())
     assert len(graph.nodes) == 1 and graph.nodes[0].params == 8
     assert "cannot be traced" in graph.warnings[0] and "one box" in graph.warnings[0]

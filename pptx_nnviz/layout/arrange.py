@@ -39,7 +39,7 @@ from .model import (
 )
 from .piece import lay_out_piece
 from .plan import JUNCTION, BlockPlan
-from .route import simplify
+from .route import interval_tracks, simplify
 from .units import Unit
 
 MARKER_MAX_WIDTH = 170.0
@@ -557,23 +557,11 @@ def _top_tracks(
 ) -> dict[int, int]:
     """A track above the columns for each long edge crossing there, shared by edges whose
     runs do not overlap (those between neighbouring columns, say)."""
-    spans = []
+    spans = {}
     for portal in band_routes:
         xg = gap_x[(placed[portal.source_block].column, id(portal))]
-        lo, hi = sorted((xg, rects[portal.entry].cx))
-        spans.append((lo, hi, id(portal)))
-    ends: list[float] = []
-    tracks = {}
-    for lo, hi, key in sorted(spans):
-        for t, end in enumerate(ends):
-            if end < lo - 4:
-                ends[t] = hi
-                tracks[key] = t
-                break
-        else:
-            tracks[key] = len(ends)
-            ends.append(hi)
-    return tracks
+        spans[id(portal)] = tuple(sorted((xg, rects[portal.entry].cx)))
+    return interval_tracks(spans, margin=4.0)
 
 
 def _page_marker(

@@ -145,12 +145,8 @@ def _fewer_turns(
     site = {-1: W, 1: E}.get(side)
     if site is None or site in taken.get(source, ()) or site in reserved.get(source, ()):
         return
-    lo, hi = sorted((plan.lane_x, src.cx))
-    for v in order[items[source].rank]:
-        r = rects.get(v)
-        if v != source and r is not None and r.right > lo and r.x < hi:
-            return  # another box stands between the source and its lane
-    plan.leaves = site
+    if _clear_beside(source, plan.lane_x, items, order, rects):
+        plan.leaves = site
 
 
 def _fan_out(
@@ -178,12 +174,19 @@ def _fan_out(
     site = {-1: W, 1: E}.get(side)
     if site is None or site in taken.get(source, ()) or site in reserved.get(source, ()):
         return
-    lo, hi = sorted((first, src.cx))
-    for v in order[items[source].rank]:
-        r = rects.get(v)
-        if v != source and r is not None and r.right > lo and r.x < hi:
-            return  # another box stands between the fork and its branch
-    plan.leaves, plan.first_x = site, first
+    if _clear_beside(source, first, items, order, rects):
+        plan.leaves, plan.first_x = site, first
+
+
+def _clear_beside(
+    source: str, x: float, items: dict[str, Item], order: list[list[str]], rects: dict[str, Rect]
+) -> bool:
+    """Does no other box of the source's rank stand between the source and `x`?"""
+    lo, hi = sorted((x, rects[source].cx))
+    return not any(
+        v != source and v in rects and rects[v].right > lo and rects[v].x < hi
+        for v in order[items[source].rank]
+    )
 
 
 JUNCTION = 5.0
@@ -386,6 +389,23 @@ def _plan_points(
     return jogs
 
 
+def interval_tracks(spans: dict, margin: float = 0.5) -> dict:
+    """A track number for each key's (low, high) span, spans on one track never overlapping
+    (within `margin`): the fewest tracks, leftmost spans first (interval colouring)."""
+    ends: list[float] = []  # right end of the last span on each track
+    tracks = {}
+    for key, (lo, hi) in sorted(spans.items(), key=lambda item: item[1]):
+        for t, end in enumerate(ends):
+            if end < lo - margin:
+                ends[t] = hi
+                tracks[key] = t
+                break
+        else:
+            tracks[key] = len(ends)
+            ends.append(hi)
+    return tracks
+
+
 def _allocate_tracks(
     plans: list[_Plan], jogs: list[_Jog], bands: list[tuple[float, float]]
 ) -> None:
@@ -399,20 +419,10 @@ def _allocate_tracks(
             lo, hi = sorted((jog.x0, jog.x1))
             span = spans.setdefault(jog.owner, [lo, hi])
             span[0], span[1] = min(span[0], lo), max(span[1], hi)
-        tracks: list[float] = []  # right end of the last span on each track
-        track_of: dict[tuple, int] = {}
-        for owner, (lo, hi) in sorted(spans.items(), key=lambda item: item[1]):
-            for t, end in enumerate(tracks):
-                if end < lo - 0.5:
-                    tracks[t] = hi
-                    track_of[owner] = t
-                    break
-            else:
-                track_of[owner] = len(tracks)
-                tracks.append(hi)
+        track_of = interval_tracks({owner: (lo, hi) for owner, (lo, hi) in spans.items()})
         top = bands[index][0] + bands[index][1]
         bottom = bands[index + 1][0] - _PORT  # clear of the ports on the next rank's boxes
-        step = (bottom - top) / (len(tracks) + 1)
+        step = (bottom - top) / (max(track_of.values(), default=0) + 2)
         for jog in members:
             y = top + step * (track_of[jog.owner] + 1)
             points = jog.plan.points
