@@ -271,6 +271,8 @@ def arrange(problem: Problem, blocks: list[Block], portals: list[Portal]) -> lis
             if not _portals_to_markers(problem, blocks, portals, columns, page_of_column):
                 break
             page_of_column = _paginate(problem, blocks, columns, breaks)
+        # the portals as the final pages have them (a page too wide then moves a column on)
+        _portals_to_markers(problem, blocks, portals, columns, page_of_column)
         pages, crowded = [], set()
         for page in sorted(set(page_of_column)):
             members = [c for c, p in enumerate(page_of_column) if p == page]
