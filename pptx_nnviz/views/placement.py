@@ -74,13 +74,14 @@ def place_page(
         )
         for route in page.routes
     ]
-    return boxes, connectors + _shared_links(graph, boxes)
+    return boxes, connectors + _shared_links(graph, boxes, connectors)
 
 
-def _shared_links(graph: Graph, boxes: list[Box]) -> list[Connector]:
+def _shared_links(graph: Graph, boxes: list[Box], drawn: list[Connector]) -> list[Connector]:
     """A dashed line, no arrowhead, between two calls of one layer with weights standing
     level side by side with nothing between them (a siamese pair's towers: shared weights)."""
     rects = {b.id: b.rect for b in boxes}
+    used = {(c.source, c.source_site) for c in drawn} | {(c.target, c.target_site) for c in drawn}
     links = []
     for node in graph.nodes:
         first = node.shared_with
@@ -96,6 +97,8 @@ def _shared_links(graph: Graph, boxes: list[Box]) -> list[Connector]:
             points, sites = ((a.cx, a.bottom), (a.cx, b.y)), (2, 0)
         else:
             continue
+        if (ids[a], sites[0]) in used or (ids[b], sites[1]) in used:
+            continue  # those sides already carry an arrow
         if any(r.crossed_by(*points) for k, r in rects.items() if k not in (first, node.id)):
             continue
         links.append(
