@@ -3,6 +3,10 @@
     python benchmarks/bench.py            # every model (a few minutes on 2 cores)
     python benchmarks/bench.py --quick    # ResNet50 and the synthetic graphs only
 
+The full run ends with benchmarks/layout_vs_dot.py's table: edge crossings and bends of
+every drill-down slide of ResNet50, InceptionV3 and EfficientNetB0 and of the small U-Net,
+beside graphviz dot's layout of the same boxes.
+
 Models are built once, outside the timings (no TensorFlow import or model build is timed).
 Each deck figure is the whole pipeline from the built model: walk to the graph IR, layout,
 every view of the full deck, and saving the .pptx. plot_model(show_shapes=True) runs on the
@@ -165,6 +169,11 @@ def main() -> None:
     small = next(r for r in rows if r[0] == "synthetic_500")[3]
     large = next(r for r in rows if r[0] == "synthetic_5000")[3]
     print(f"\nscaling: 5000 vs 500 nodes = {large / small:.1f}x the time (linear would be 10x)")
+    if not args.quick:
+        from layout_vs_dot import main as beside_dot
+
+        print("\ncrossings (x) and bends (b) per drill-down slide, ours beside graphviz dot's:")
+        beside_dot()
 
 
 if __name__ == "__main__":
