@@ -229,8 +229,11 @@ class _Sizing:
         band = legend_height(graph, self.frame, shown, symbols, font, self.caption)
         content = self.frame.content
         widest = max(
-            min(box_size(node, Style(self.fonts[-1], d), names[node.id])[0] for d in DENSITIES)
-            for node in graph.nodes
+            (
+                min(box_size(node, Style(self.fonts[-1], d), names[node.id])[0] for d in DENSITIES)
+                for node in graph.nodes
+            ),
+            default=0.0,
         )
         tall = content.h - band if height is None else height
         area = Rect(content.x, content.y, max(content.w, widest), tall + band)
