@@ -140,7 +140,7 @@ def diagram_slides(
     and the totals only on the overview."""
     if fonts:
         nav = None
-    lay = _Sizing(frame, direction, fonts, caption=about is None)
+    lay = _Sizing(frame, direction, fonts, caption=about is None or not fonts)
     drawn, layout = _drawn_graph(graph, lay, prefix, fuse)
     symbols, shown = _symbols(drawn), _categories(drawn)
     legend_font = min(layout.font_size, LEGEND_FONT) if fonts else LEGEND_FONT
