@@ -26,7 +26,7 @@ from pptx_nnviz.keras_loader import _keras, load_model, to_graph  # noqa: E402
 from pptx_nnviz.layout import Layout  # noqa: E402
 from pptx_nnviz.passes import collapse  # noqa: E402
 from pptx_nnviz.theme import get_theme  # noqa: E402
-from pptx_nnviz.views.architecture import _drawn_graph, _prefix  # noqa: E402
+from pptx_nnviz.views.architecture import _drawn_graph, _prefix, _Sizing  # noqa: E402
 from pptx_nnviz.views.boxes import box_size, display_name  # noqa: E402
 
 Point = tuple[float, float]
@@ -95,7 +95,7 @@ def dot(graph: Graph, sizes: dict[str, tuple[float, float]], direction: str) -> 
     lines = [
         "digraph g {",
         f"rankdir={direction}; splines=ortho; nodesep=0.25; ranksep=0.3;",
-        "node [shape=box, fixedsize=true, label=\"\"];",
+        'node [shape=box, fixedsize=true, label=""];',
     ]
     for node in graph.nodes:
         w, h = sizes[node.id]
@@ -134,7 +134,7 @@ def main() -> None:
     totals = [0, 0, 0, 0]
     for model in ("ResNet50", "InceptionV3", "EfficientNetB0", "small_unet"):
         for title, graph, prefix in diagrams(model):
-            drawn, layout = _drawn_graph(graph, frame, None, prefix, True)
+            drawn, layout = _drawn_graph(graph, _Sizing(frame, None), prefix, True)
             names = {n.id: display_name(n, prefix) for n in drawn.nodes}
             sizes = {n.id: box_size(n, layout.style, names[n.id]) for n in drawn.nodes}
             our_x, our_b = ours(layout)

@@ -329,7 +329,19 @@ def _default_name(model: str) -> str:
     help="Which view to draw, named as in the deck (architecture, summary, params...).",
 )
 @_look_options
-@click.option("--width", default=None, help="Scale to this width, e.g. 8.5cm or 3.3in.")
+@click.option(
+    "--width",
+    default=None,
+    help="The printed width, e.g. 8.5cm or 3.3in: the architecture is laid out again for it "
+    "with text of 8 to 6 pt (other views are scaled); too narrow a width fails, naming the "
+    "smallest that works.",
+)
+@click.option(
+    "--font-size",
+    type=float,
+    default=None,
+    help="The architecture's text size in points at the printed size (4 to 36).",
+)
 @click.option(
     "--dpi",
     type=click.FloatRange(min=1, max=2400),
@@ -354,6 +366,7 @@ def figure(
     direction: str,
     theme: str,
     width: str | None,
+    font_size: float | None,
     dpi: float,
     page: int | None,
     expand_nested: bool,
@@ -364,7 +377,7 @@ def figure(
 ) -> None:
     """Write a view of MODEL as a figure for a paper (.svg, .pdf) or a page (.png)."""
     from .figures import figure as write_figure
-    from .figures import figure_format, parse_width
+    from .figures import figure_format, parse_font_size, parse_width
     from .theme import get_theme
 
     view = view.strip().lower()
@@ -373,6 +386,7 @@ def figure(
     figure_format(output)  # fail fast, before loading a model
     get_theme(theme)
     parse_width(width)
+    parse_font_size(font_size)
     graph = _load_graph(
         model,
         expand_nested=expand_nested,
@@ -391,6 +405,7 @@ def figure(
         width=width,
         dpi=dpi,
         page=page,
+        font_size=font_size,
     )
     progress.current().close()
     click.echo(f"Wrote {path} ({view} view of {len(graph.nodes)} layers)")

@@ -1,24 +1,37 @@
 """Figures for papers and notebooks: any view as SVG, PDF or PNG, and inline in Jupyter.
 
-The scenes come from the same views, with the same Frame, as the deck's slides; only the
-renderer differs (`render_figure`, matplotlib). `figure` writes a file atomically, `show`
-returns an object Jupyter displays.
+The scenes come from the same views as the deck's slides; only the renderer differs
+(`render_figure`, matplotlib). By default a figure is the slide's drawing, cropped to its
+content. Given a width or a font size, the architecture diagrams are laid out again for
+print: one point of layout is one printed point, the text takes 8 to 6 pt (or the size asked
+for), the frame is the printed width, and a too narrow width fails with the smallest one that
+works; other views are scaled to the width and fail if their text would print smaller than
+6 pt. `figure` writes a file atomically, `show` returns an object Jupyter displays.
 """
 
 from __future__ import annotations
 
 import io
+import math
 import os
 import re
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 from . import files
 from .errors import InputError
+from .geometry import Rect
 from .ir import Graph
-from .scene import SlideScene
+from .scene import Frame, SlideScene
 
 FORMATS = ("svg", "pdf", "png")
+MIN_TEXT = 6.0  # points: the smallest printed text (journals ask for 5 to 8 pt)
+PRINT_FONTS = (8.0, 7.5, 7.0, 6.5, 6.0)  # a printed architecture's text sizes, largest first
+FONT_SIZES = (4.0, 36.0)  # the font sizes one may ask for
+PRINT_HEIGHT = 9 * 72.0  # points: a printed diagram taller than a page is cut into parts
+LAID_OUT = ("architecture",)  # the views laid out again for a figure's width
+_MM = 72 / 25.4
 _AGG_LIMIT = 2**16 - 1  # matplotlib's Agg cannot draw images larger than this (pixels)
 _UNITS = {"in": 1.0, "inch": 1.0, "cm": 1 / 2.54, "mm": 1 / 25.4, "pt": 1 / 72}
 _WIDTH = re.compile(r"^\s*(\d+(?:\.\d*)?|\.\d+)\s*([a-z]*)\s*$", re.IGNORECASE)
@@ -41,6 +54,16 @@ def parse_width(width: float | str | None) -> float | None:
     return value
 
 
+def parse_font_size(size: float | None) -> float | None:
+    """A font size in points, checked (None: the figure's choice)."""
+    if size is None:
+        return None
+    low, high = FONT_SIZES
+    if not low <= size <= high:
+        raise InputError(f"font size {size:g}: must be between {low:g} and {high:g} points")
+    return float(size)
+
+
 def figure_format(path: str | os.PathLike) -> str:
     """'svg', 'pdf' or 'png' from the file's suffix."""
     suffix = Path(path).suffix.lower().lstrip(".")
@@ -56,19 +79,61 @@ def figure_scenes(
     theme: str = "light",
     direction: str | None = None,
     page: int | None = None,
+    print_width: float | None = None,
+    fonts: tuple[float, ...] = (),
 ) -> list[SlideScene]:
-    """The slides `view` makes for `graph` in the deck (same frame), optionally one `page`."""
+    """The slides `view` makes for `graph`, optionally one `page`: in the deck's frame, or,
+    with `fonts`, laid out for print `print_width` points wide (the slide's width if None)."""
     from .deck import default_frame
     from .theme import get_theme
     from .views import ViewOptions, build_view
 
     chosen = get_theme(theme)
-    scenes = build_view(view, graph, default_frame(chosen), chosen, ViewOptions(direction))
+    frame = default_frame(chosen)
+    if fonts:
+        frame = print_frame(print_width or frame.width)
+    scenes = build_view(view, graph, frame, chosen, ViewOptions(direction, fonts=fonts))
     if page is not None:
         if not 1 <= page <= len(scenes):
             raise InputError(f"page {page}: the {view} view has {len(scenes)} page(s)")
         scenes = [scenes[page - 1]]
     return scenes
+
+
+def print_frame(width: float) -> Frame:
+    """The frame of a figure `width` points wide: its content is the printed width less the
+    figure's margins, PRINT_HEIGHT tall."""
+    from .render_figure import MARGIN
+
+    content = Rect(MARGIN, MARGIN, width - 2 * MARGIN, PRINT_HEIGHT)
+    return Frame(width, PRINT_HEIGHT + 2 * MARGIN, content)
+
+
+def smallest_text(scenes: list[SlideScene]) -> float:
+    """The smallest font size (points, before any scaling) the scenes draw text with."""
+    sizes = [
+        run.size
+        for scene in scenes
+        for box in scene.boxes
+        for paragraph in box.paragraphs
+        for run in paragraph.runs
+        if run.text.strip()
+    ]
+    sizes += [t.font_size for scene in scenes for t in scene.tables]
+    sizes += [c.font_size for scene in scenes for c in scene.charts]
+    return min(sizes, default=math.inf)
+
+
+def _figure_width(scenes: list[SlideScene]) -> float:
+    """The width (points) of the figure `render_figure` draws from `scenes` at scale 1."""
+    from .render_figure import place_scenes
+
+    return place_scenes(scenes)[0]
+
+
+def _length(mm: int) -> str:
+    """'94 mm' -> '9.4cm (3.70in)'."""
+    return f"{mm / 10:g}cm ({mm / 25.4:.2f}in)"
 
 
 def render(
@@ -79,17 +144,94 @@ def render(
     direction: str | None = None,
     width: float | str | None = None,
     page: int | None = None,
+    font_size: float | None = None,
 ) -> Any:
-    """A `render_figure.RenderedFigure` of `view` (matplotlib figure plus placed shapes)."""
-    from .render_figure import render_scenes
+    """A `render_figure.RenderedFigure` of `view` (matplotlib figure plus placed shapes).
+
+    With a `width` or a `font_size` the architecture is laid out for print (text of
+    `font_size`, else 8 to 6 pt); other views are scaled to `width`. Either way an InputError
+    names the smallest width that works when the text would print smaller than 6 pt (or than
+    `font_size`)."""
     from .theme import get_theme
 
     inches = parse_width(width)
-    scenes = figure_scenes(graph, view, theme=theme, direction=direction, page=page)
+    size = parse_font_size(font_size)
+    chosen = get_theme(theme)
+    options = {"theme": theme, "direction": direction, "page": page}
+    if inches is None and size is None:  # the slide's drawing, as it is
+        return _draw(figure_scenes(graph, view, **options), chosen, view, None)
+    if view in LAID_OUT:
+        fonts = (size,) if size is not None else PRINT_FONTS
+        return _printed(graph, view, chosen, inches, fonts, options)
+    scenes = figure_scenes(graph, view, **options)
+    rendered = _draw(scenes, chosen, view, inches)
+    floor = size if size is not None else MIN_TEXT
+    smallest = smallest_text(scenes)
+    if smallest * rendered.scale < floor - 0.01:
+        needed = math.ceil(rendered.width * floor / smallest / _MM - 1e-6)
+        raise InputError(
+            f"the {view} view is scaled to its width, and its text would print at "
+            f"{smallest * rendered.scale:.1f} pt (less than {floor:g} pt); the smallest width "
+            f"that works is {_length(needed)}"
+        )
+    return rendered
+
+
+def _printed(
+    graph: Graph,
+    view: str,
+    theme: Any,
+    inches: float | None,
+    fonts: tuple[float, ...],
+    options: dict[str, Any],
+) -> Any:
+    """`view` laid out for print `inches` wide (the slide's width if None) with text of
+    `fonts`, drawn at scale 1; an InputError names the smallest width that works."""
+    from .deck import default_frame
+
+    def laid_out(points: float) -> list[SlideScene]:
+        return figure_scenes(graph, view, print_width=points, fonts=fonts, **options)
+
+    def works(mm: int) -> bool:
+        return _figure_width(laid_out(mm * _MM)) <= mm * _MM + 0.01
+
+    target = default_frame(theme).width if inches is None else inches * 72
+    scenes = laid_out(target)
+    drawn = _figure_width(scenes)
+    if drawn > target + 0.01:
+        needed = _smallest_width(works, math.floor(target / _MM), math.ceil(drawn / _MM))
+        text = f"at least {fonts[-1]:g}" if len(fonts) > 1 else f"{fonts[0]:g}"
+        raise InputError(
+            f"width {target / _MM / 10:.3g}cm is too narrow for the {view} view with text of "
+            f"{text} pt; the smallest width that works is {_length(needed)}"
+        )
+    return _draw(scenes, theme, view, target / 72, stretch=False)
+
+
+def _draw(
+    scenes: list[SlideScene], theme: Any, view: str, inches: float | None, stretch: bool = True
+) -> Any:
+    from .render_figure import render_scenes
+
     try:
-        return render_scenes(scenes, get_theme(theme), width=inches)
+        return render_scenes(scenes, theme, width=inches, stretch=stretch)
     except ValueError:
         raise InputError(f"the {view} view has nothing to draw as a figure") from None
+
+
+def _smallest_width(works: Callable[[int], bool], too_narrow: int, guess: int) -> int:
+    """The smallest width in whole millimetres that `works`, above `too_narrow` (which does
+    not): from `guess` (doubled until it works), halved back. The layout's choices are not
+    strictly monotonic in the width, so this is the smallest found, always one that works."""
+    low, high = too_narrow, max(guess, too_narrow + 1)
+    while not works(high):
+        if high > 200 * 25.4:
+            raise InputError("no width up to 200 inches fits this figure's text")
+        low, high = high, high * 2
+    while high - low > 1:
+        middle = (low + high) // 2
+        low, high = (low, middle) if works(middle) else (middle, high)
+    return high
 
 
 def _graph(model: Any, expand_nested: bool) -> Graph:
@@ -134,19 +276,47 @@ def figure(
     dpi: float = 200,
     page: int | None = None,
     expand_nested: bool = False,
+    font_size: float | None = None,
 ) -> Path:
     """Write `view` of `model` (a keras.Model, model file/reference or Graph) to `path`
-    (.svg, .pdf or .png); `width` in inches or as '8.5cm'; the file appears only when complete."""
+    (.svg, .pdf or .png); the file appears only when complete. `width` (inches, or as
+    '8.5cm') lays the architecture out for that printed width with text of at least 6 pt
+    (`font_size` asks for a size); see `render`."""
+    fmt = figure_format(path)  # fail fast, before loading a model
+    rendered = _checked_render(
+        model, view, theme, direction, width, dpi, page, expand_nested, font_size
+    )
+    return write_atomically(_encode(rendered, fmt, dpi), Path(path))
+
+
+def _checked_render(
+    model: Any,
+    view: str,
+    theme: str,
+    direction: str | None,
+    width: float | str | None,
+    dpi: float,
+    page: int | None,
+    expand_nested: bool,
+    font_size: float | None,
+) -> Any:
+    """`render` for `figure` and `show`: the options checked before the model is loaded."""
     from .theme import get_theme
 
-    fmt = figure_format(path)
-    get_theme(theme)  # fail fast, before loading a model
+    get_theme(theme)
     parse_width(width)
+    parse_font_size(font_size)
     _check_dpi(dpi)
     graph = _graph(model, expand_nested)
-    rendered = render(graph, view, theme=theme, direction=direction, width=width, page=page)
-    data = _encode(rendered, fmt, dpi)
-    return write_atomically(data, Path(path))
+    return render(
+        graph,
+        view,
+        theme=theme,
+        direction=direction,
+        width=width,
+        page=page,
+        font_size=font_size,
+    )
 
 
 class FigureView:
@@ -188,13 +358,11 @@ def show(
     dpi: float = 100,
     page: int | None = None,
     expand_nested: bool = False,
+    font_size: float | None = None,
 ) -> FigureView:
-    """`view` of `model` as an object Jupyter displays inline (`_repr_svg_`/`_repr_png_`)."""
-    from .theme import get_theme
-
-    get_theme(theme)
-    parse_width(width)
-    _check_dpi(dpi)
-    graph = _graph(model, expand_nested)
-    rendered = render(graph, view, theme=theme, direction=direction, width=width, page=page)
+    """`view` of `model` as an object Jupyter displays inline (`_repr_svg_`/`_repr_png_`);
+    `width` and `font_size` as for `figure`."""
+    rendered = _checked_render(
+        model, view, theme, direction, width, dpi, page, expand_nested, font_size
+    )
     return FigureView(rendered, dpi)

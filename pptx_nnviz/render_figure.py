@@ -34,6 +34,13 @@ ASCENT = 1950 / 2048
 FONT_FAMILY = ["Carlito", "Calibri", "DejaVu Sans"]
 #: PowerPoint's dash preset "dash": 4 line widths on, 3 off (matplotlib scales by width).
 DASH = (0.0, (4.0, 3.0))
+#: The strokes PowerPoint draws inside a merge symbol's circle (unit radius, from the centre):
+#: flowChartOr is ⊕, flowChartSummingJunction is ⊗.
+_D = math.sqrt(0.5)
+_CROSSES = {
+    "flowChartOr": (((-1.0, 0.0), (1.0, 0.0)), ((0.0, -1.0), (0.0, 1.0))),
+    "flowChartSummingJunction": (((-_D, -_D), (_D, _D)), ((-_D, _D), (_D, -_D))),
+}
 #: Table cells as python-pptx writes them (see render_pptx.draw_table).
 CELL_PAD_X = 5.0
 CELL_PAD_Y = 2.5
@@ -221,9 +228,12 @@ def scene_content(scene: SlideScene) -> Rect | None:
     return bounding_rect(rects) if rects else None
 
 
-def place_scenes(scenes: Sequence[SlideScene]) -> tuple[float, float, list[PlacedScene]]:
-    """Crop each scene to its content plus MARGIN and stack them top to bottom, centred:
-    the figure's width and height (points) and where each scene goes."""
+def place_scenes(
+    scenes: Sequence[SlideScene], width: float = 0.0
+) -> tuple[float, float, list[PlacedScene]]:
+    """Crop each scene to its content plus MARGIN and stack them top to bottom, centred on
+    the widest (or on `width` points when wider): the figure's width and height (points)
+    and where each scene goes."""
     crops = []
     for index, scene in enumerate(scenes):
         content = scene_content(scene)
@@ -231,7 +241,7 @@ def place_scenes(scenes: Sequence[SlideScene]) -> tuple[float, float, list[Place
             crops.append((index, _grow(content, MARGIN)))
     if not crops:
         return 0.0, 0.0, []
-    width = max(c.w for _, c in crops)
+    width = max(width, *(c.w for _, c in crops))
     placed = []
     y = 0.0
     for index, crop in crops:
@@ -248,9 +258,15 @@ def _grow(rect: Rect, margin: float) -> Rect:
 
 
 def render_scenes(
-    scenes: Sequence[SlideScene], theme: Theme, *, width: float | None = None
+    scenes: Sequence[SlideScene],
+    theme: Theme,
+    *,
+    width: float | None = None,
+    stretch: bool = True,
 ) -> RenderedFigure:
-    """Draw `scenes` into a new matplotlib figure; `width` (inches) scales it, keeping aspect.
+    """Draw `scenes` into a new matplotlib figure `width` inches wide: scaled to it, keeping
+    aspect, or without `stretch` drawn at scale 1 and centred on it (scenes laid out for
+    that width; a wider drawing is scaled down).
 
     Raises ValueError when no scene has anything to draw.
     """
@@ -259,10 +275,13 @@ def render_scenes(
     from matplotlib.figure import Figure
 
     register_fonts()
-    fig_w, fig_h, placed = place_scenes(scenes)
+    page = 0.0 if width is None or stretch else width * 72
+    fig_w, fig_h, placed = place_scenes(scenes, page)
     if not placed:
         raise ValueError("nothing to draw: the scenes hold no boxes, tables or charts")
-    scale = 1.0 if width is None else width * 72 / fig_w
+    if page and fig_w <= page + 0.01:  # laid out for the page (to rounding): drawn as it is
+        fig_w = page
+    scale = 1.0 if width is None or fig_w == page else width * 72 / fig_w
     background = _hex(theme, ColorRef("bg1"))
     with rc_context(_rc_params()), _quiet_fonts():
         figure = Figure(figsize=(fig_w * scale / 72, fig_h * scale / 72), facecolor=background)
@@ -380,8 +399,18 @@ class _Painter:
                     **style,
                 )
             ]
-        if box.geometry == "ellipse":
-            return [Ellipse((x0 + r.w / 2, y0 + r.h / 2), r.w, r.h, **style)]
+        if box.geometry in ("ellipse", *_CROSSES):
+            centre = (x0 + r.w / 2, y0 + r.h / 2)
+            circle = Ellipse(centre, r.w, r.h, **style)
+            strokes = {**style, "facecolor": "none"}
+            return [circle] + [
+                Polygon(
+                    [(centre[0] + a * r.w / 2, centre[1] + b * r.h / 2) for a, b in stroke],
+                    closed=False,
+                    **strokes,
+                )
+                for stroke in _CROSSES.get(box.geometry, ())
+            ]
         if box.geometry == "cube":
             d = min(max(box.depth, 0.0), 1.0) * min(r.w, r.h)
             top = y0 + r.h

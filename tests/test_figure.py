@@ -215,17 +215,26 @@ def test_dark_theme_has_dark_background(mnist, tmp_path):
     assert max(corner) < 60
 
 
-def test_width_scales_the_figure(mnist, tmp_path):
-    natural = render(mnist)
-    scaled = render(mnist, width="8.5cm")
-    assert scaled.size_inches[0] == pytest.approx(8.5 / 2.54)
-    ratio = natural.size_inches[0] / natural.size_inches[1]
-    assert scaled.size_inches[0] / scaled.size_inches[1] == pytest.approx(ratio)
+def test_width_is_the_printed_width(mnist, tmp_path):
+    """A width lays the architecture out for it at scale 1: the figure is exactly that wide,
+    and its text is the size the layout chose (not a slide shrunk to fit)."""
+    rendered = render(mnist, width="8.5cm")
+    assert rendered.size_inches[0] == pytest.approx(8.5 / 2.54)
+    assert rendered.scale == 1.0
     path = pptx_nnviz.figure(mnist, tmp_path / "col.png", width="3.3in", dpi=100)
     with Image.open(path) as image:
         assert abs(image.size[0] - 330) <= 1
     svg = pptx_nnviz.figure(mnist, tmp_path / "col.svg", width=3.3).read_text()
     assert 'width="237.6pt"' in svg
+
+
+def test_other_views_scale_to_the_width(mnist):
+    """Views not laid out again are the slide's drawing scaled to the width."""
+    natural = render(mnist, "summary")
+    scaled = render(mnist, "summary", width="10cm")
+    assert scaled.size_inches[0] == pytest.approx(10 / 2.54)
+    ratio = natural.size_inches[0] / natural.size_inches[1]
+    assert scaled.size_inches[0] / scaled.size_inches[1] == pytest.approx(ratio)
 
 
 def test_output_is_reproducible(mnist, tmp_path):
@@ -317,3 +326,24 @@ def test_cli_deck_pdf_without_libreoffice(tmp_path, monkeypatch):
     assert result.exit_code == 1
     assert "Error: --pdf needs LibreOffice (soffice)" in result.output
     assert out.exists() and not (tmp_path / "m.pdf").exists()
+
+
+def test_merge_symbols_are_drawn_as_powerpoint_draws_them():
+    """An Add is ⊕ and a Multiply ⊗ in a figure too: a circle and two strokes across it."""
+    keras = pptx_nnviz.keras_loader._keras()
+    x = keras.Input((4,), name="x")
+    a, b = keras.layers.Dense(4, name="a")(x), keras.layers.Dense(4, name="b")(x)
+    added = keras.layers.Add(name="add")([a, b])
+    out = keras.layers.Multiply(name="mul")([added, b])
+    graph = to_graph(keras.Model(x, out, name="merges"))
+    rendered = render(graph)
+    patches = rendered.figure.axes[0].patches
+    for name, diagonal in (("add", False), ("mul", True)):
+        node = next(n for n in graph.nodes if n.name == name)
+        drawn = [p for p in patches if p.get_gid() == f"s1-box-{node.id}"]
+        assert [type(p).__name__ for p in drawn] == ["Ellipse", "Polygon", "Polygon"]
+        box = rendered.patches[(0, node.id)]
+        for stroke in drawn[1:]:
+            (x0, y0), (x1, y1) = stroke.get_xy()[:2]
+            assert (abs(x1 - x0) > 1 and abs(y1 - y0) > 1) == diagonal
+            assert max(abs(x1 - x0), abs(y1 - y0)) <= box.w + 0.01

@@ -35,6 +35,9 @@ class ViewOptions:
     collapse: str = "auto"  # fold big models into blocks: "auto", "none" or "all"
     depth: int = 2  # architecture levels: 1 overview only, 2 with drill-downs, 3 deeper...
     summary: str = "blocks"  # "blocks": a folded model's summary by block; "full": every layer
+    #: A figure laid out for print: the font sizes (points, largest first) the architecture's
+    #: text may take; the frame's content is then the printed width and the tallest height.
+    fonts: tuple[float, ...] = ()
 
 
 def parse_views(text: str | None) -> tuple[str, ...]:
@@ -82,7 +85,13 @@ def build_view(
         from .architecture import architecture_slides
 
         return architecture_slides(
-            graph, frame, theme, options.direction, options.collapse, options.depth
+            graph,
+            frame,
+            theme,
+            options.direction,
+            options.collapse,
+            options.depth,
+            options.fonts,
         )
     if name == "summary":
         from .summary import summary_slides

@@ -3,19 +3,19 @@ glued connectors, a legend and the totals."""
 
 from __future__ import annotations
 
-from dataclasses import replace
+from dataclasses import dataclass, replace
 
 from ..fuse import fuse_chains
 from ..geometry import Rect
 from ..ir import Graph, Node
-from ..layout import Layout, Page, layout_graph
+from ..layout import DENSITIES, Layout, Page, Style, layout_graph
 from ..passes import block_key, collapse, should_collapse
 from ..scene import Box, Frame, SlideScene
 from ..text import format_count
 from ..theme import Theme
 from .boxes import box_size, display_name, layer_box, merge_symbol, node_shape
 from .common import describe_node
-from .legend import legend_and_caption, legend_height
+from .legend import LEGEND_FONT, legend_and_caption, legend_height
 from .placement import place_page
 
 
@@ -26,11 +26,13 @@ def architecture_slides(
     direction: str | None = None,
     collapse_mode: str = "auto",
     depth: int = 2,
+    fonts: tuple[float, ...] = (),
 ) -> list[SlideScene]:
     """The architecture view. A big model gets an overview of its blocks and a drill-down
     slide per distinct block (a click on a block jumps there and back); nested models get
     drill-down slides too. `depth` 1 stops at the overview; 3 also opens what the blocks
-    hold (nested models inside them), and so on."""
+    hold (nested models inside them), and so on. With `fonts`, the view is a figure for
+    print (see `diagram_slides`)."""
     shown = collapse(graph) if should_collapse(graph, collapse_mode) else graph
     details = _drill_down_nodes(shown, depth - 1)
     label = "architecture overview" if details and shown is not graph else "architecture"
@@ -45,6 +47,7 @@ def architecture_slides(
         overview_key,
         links={n.id: _detail_key(n) for n in details},
         fuse=fuse,
+        fonts=fonts,
     )
     for number, node in enumerate(details):
         nav = [("↑ overview", overview_key)]
@@ -66,6 +69,7 @@ def architecture_slides(
             links=inner_links,
             prefix=_prefix(node),
             fuse=fuse,
+            fonts=fonts,
         )
     return slides
 
@@ -124,13 +128,26 @@ def diagram_slides(
     about: Node | None = None,
     prefix: str = "",
     fuse: bool = True,
+    fonts: tuple[float, ...] = (),
 ) -> list[SlideScene]:
     """Slides of one layer graph: boxes, connectors, legend and the totals or navigation.
     Inside a block, names lose the block's `prefix` (the title carries it); with `fuse`, a
-    graph too big for its slide may draw layers with their normalization and activation."""
-    drawn, layout = _drawn_graph(graph, frame, direction, prefix, fuse)
+    graph too big for its slide may draw layers with their normalization and activation.
+
+    With `fonts` (sizes in points, largest first) the diagram is a figure for print: its text
+    takes one of those sizes, the frame's content width is the printed width, and the frame
+    is as tall as the drawing (at most the content's height); the band has no navigation,
+    and the totals only on the overview."""
+    if fonts:
+        nav = None
+    lay = _Sizing(frame, direction, fonts, caption=about is None or not fonts)
+    drawn, layout = _drawn_graph(graph, lay, prefix, fuse)
     symbols, shown = _symbols(drawn), _categories(drawn)
-    band = legend_height(drawn, frame, shown, symbols)
+    legend_font = min(layout.font_size, LEGEND_FONT) if fonts else LEGEND_FONT
+    band = legend_height(drawn, frame, shown, symbols, legend_font, lay.caption)
+    if fonts:  # a figure is as tall as its drawing
+        tallest = max(page.height for page in layout.pages)
+        frame = replace(frame, content=replace(frame.content, h=tallest + band))
     area = Rect(frame.content.x, frame.content.y, frame.content.w, frame.content.h - band)
     names = {n.id: display_name(n, prefix) for n in drawn.nodes}
     slides = []
@@ -143,8 +160,18 @@ def diagram_slides(
             return replace(box, link=links.get(node.id))
 
         boxes, connectors = place_page(drawn, page, area, layout.font_size, make_box)
+        if fonts:  # thin lines and small heads beside print-sized text
+            connectors = [replace(c, width=PRINT_LINE, arrow_size="sm") for c in connectors]
         boxes += legend_and_caption(
-            drawn, frame, theme, band, nav=nav, shown=shown, symbols=symbols
+            drawn,
+            frame,
+            theme,
+            band,
+            nav=nav,
+            shown=shown,
+            symbols=symbols,
+            font=legend_font,
+            caption=lay.caption,
         )
         slides.append(
             SlideScene(
@@ -161,25 +188,106 @@ def diagram_slides(
 READABLE = 12.0  # points: boxes below this size are worth drawing with fewer boxes
 LARGE = 15.0  # ... and at this size every layer is drawn whatever fewer boxes would gain
 FUSED_GAIN = 3.0  # readability (layout.Layout.score) BN and activation inside their layer must win
+#: A printed diagram's heights tried, in multiples of its width: the shortest at which it
+#: lays out whole (one page, nothing cut) is the figure's.
+PRINT_HEIGHTS = (0.75, 1.0, 1.5, 2.0, 3.0)
+PRINT_LINE = 0.75  # points: a printed diagram's connectors
 
 
-def _drawn_graph(
-    graph: Graph, frame: Frame, direction: str | None, prefix: str, fuse: bool
-) -> tuple[Graph, Layout]:
+@dataclass(frozen=True)
+class _Sizing:
+    """How a diagram is laid out: on a slide's frame, or (with `fonts`) for print."""
+
+    frame: Frame
+    direction: str | None
+    fonts: tuple[float, ...] = ()
+    caption: bool = True
+
+    def layout(self, graph: Graph, names: dict[str, str]) -> Layout:
+        """The layout of `graph` (boxes showing `names`). In print: the shortest of
+        PRINT_HEIGHTS at which it lays out whole within the width, tried from the tallest
+        down (too narrow a width gives a drawing wider than the frame)."""
+        if not self.fonts:
+            return layout_for(graph, self.frame, self.direction, names)
+        best = self._within(graph, names, None)
+        if not best.whole or not self.fits(best):
+            return best
+        for k in sorted(PRINT_HEIGHTS, reverse=True):
+            height = k * self.frame.content.w
+            if height >= _height(best):
+                continue
+            layout = self._within(graph, names, height)
+            if not layout.whole or not self.fits(layout):
+                break
+            best = layout
+        return best
+
+    def _within(self, graph: Graph, names: dict[str, str], height: float | None) -> Layout:
+        """In print, the layout at most `height` tall (None: the content's height), never
+        narrower than the widest box at its narrowest."""
+        styles = [Style(f, d) for d in DENSITIES for f in self.fonts]
+        font = min(self.fonts[0], LEGEND_FONT)
+        shown, symbols = _categories(graph), _symbols(graph)
+        band = legend_height(graph, self.frame, shown, symbols, font, self.caption)
+        content = self.frame.content
+        widest = max(
+            (
+                min(box_size(node, Style(self.fonts[-1], d), names[node.id])[0] for d in DENSITIES)
+                for node in graph.nodes
+            ),
+            default=0.0,
+        )
+        tall = content.h - band if height is None else height
+        area = Rect(content.x, content.y, max(content.w, widest), tall + band)
+        frame = replace(self.frame, content=area)
+        return layout_for(graph, frame, self.direction, names, band, styles)
+
+    def fits(self, layout: Layout) -> bool:
+        """Whether every page fits the frame's content width (always on a slide)."""
+        width = self.frame.content.w
+        return not self.fonts or all(p.width <= width + 0.01 for p in layout.pages)
+
+    def good(self, layout: Layout) -> bool:
+        """Whether every layer is drawn well enough not to try fusing them: whole, at a
+        readable size (in print: the largest size, full labels)."""
+        if not self.fonts:
+            return layout.whole and layout.font_size >= LARGE
+        full = layout.style.density == "full"
+        return layout.whole and self.fits(layout) and layout.font_size >= self.fonts[0] and full
+
+    def better(self, fused: Layout, layout: Layout) -> bool:
+        """Whether the fused graph's layout beats the one with every layer: on a slide when
+        its font is clearly larger; in print (where papers draw a layer with its
+        normalization and activation) when it fits as well and is shorter, or as short with
+        text as large."""
+        if not self.fonts:
+            gain = FUSED_GAIN if layout.font_size >= READABLE else 1.0
+            return (fused.whole, fused.score) >= (layout.whole, layout.score + gain)
+        return (self.fits(fused), fused.whole, -_height(fused), fused.font_size) >= (
+            self.fits(layout),
+            layout.whole,
+            -_height(layout),
+            layout.font_size,
+        )
+
+
+def _height(layout: Layout) -> float:
+    return sum(p.height for p in layout.pages)
+
+
+def _drawn_graph(graph: Graph, lay: _Sizing, prefix: str, fuse: bool) -> tuple[Graph, Layout]:
     """The graph a diagram draws and its layout: every layer, or each layer with the batch
-    normalization and activation after it in one box (as papers draw Inception and ResNet
+    normalization and activation around it in one box (as papers draw Inception and ResNet
     modules) when that is what fits the slide whole, or reads clearly larger."""
     names = {n.id: display_name(n, prefix) for n in graph.nodes}
-    layout = layout_for(graph, frame, direction, names)
-    if not fuse or layout.whole and layout.font_size >= LARGE:
+    layout = lay.layout(graph, names)
+    if not fuse or lay.good(layout):
         return graph, layout
     fused = fuse_chains(graph)
     if fused is graph:
         return graph, layout
-    fused_layout = layout_for(fused, frame, direction, {n.id: names[n.id] for n in fused.nodes})
-    gain = FUSED_GAIN if layout.font_size >= READABLE else 1.0
-    better = (fused_layout.whole, fused_layout.score) >= (layout.whole, layout.score + gain)
-    return (fused, fused_layout) if better else (graph, layout)
+    fused_layout = lay.layout(fused, {n.id: names[n.id] for n in fused.nodes})
+    return (fused, fused_layout) if lay.better(fused_layout, layout) else (graph, layout)
 
 
 def layout_for(
@@ -188,8 +296,10 @@ def layout_for(
     direction: str | None = None,
     names: dict[str, str] | None = None,
     band: float | None = None,
+    styles: list[Style] | None = None,
 ) -> Layout:
-    """The layout the architecture slides use (figures reuse it)."""
+    """The layout the architecture slides use (figures reuse it); `styles` replace the
+    slide's font sizes and densities."""
     nodes = graph.by_id
     names = names or {n.id: n.name for n in graph.nodes}
     if band is None:
@@ -202,6 +312,7 @@ def layout_for(
         direction=direction,
         labels=names,
         shapes={n.id: node_shape(n) for n in graph.nodes},
+        styles=styles,
     )
 
 

@@ -4,6 +4,7 @@ left, the legend of categories and merge symbols on the right, each one group.""
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 
 from ..geometry import Rect
 from ..ir import Graph
@@ -15,53 +16,86 @@ LEGEND_FONT = 12.0  # readable from the back of a room
 _SWATCH = 13.0
 _GAP = 4.0
 _ENTRY_GAP = 14.0
+_SEPARATOR = "  ·  "
 
 
 def caption_text(graph: Graph) -> str:
     total = graph.total_params
     return (
-        f"Total params: {format_count(total)} ({format_bytes(total * 4)})  ·  "
-        f"trainable: {format_count(graph.trainable_params)}  ·  "
+        f"Total params: {format_count(total)} ({format_bytes(total * 4)}){_SEPARATOR}"
+        f"trainable: {format_count(graph.trainable_params)}{_SEPARATOR}"
         f"non-trainable: {format_count(graph.non_trainable_params)}"
     )
 
 
 def _entries(
-    graph: Graph, shown: Sequence[str] | None, symbols: Sequence[tuple[str, str]]
+    graph: Graph, shown: Sequence[str] | None, symbols: Sequence[tuple[str, str]], font: float
 ) -> list[tuple[str, str, float]]:
     """(kind, name, width): a category swatch or a merge symbol (preset, name)."""
+    k = font / LEGEND_FONT
     categories = graph.categories() if shown is None else list(shown)
-    entries = [
-        ("category", c, _SWATCH + _GAP + text_width(c, LEGEND_FONT) + _ENTRY_GAP)
-        for c in categories
+    named = [("category", c) for c in categories] + list(symbols)
+    return [
+        (kind, name, (_SWATCH + _GAP + _ENTRY_GAP) * k + text_width(name, font))
+        for kind, name in named
     ]
-    entries += [
-        (preset, name, _SWATCH + _GAP + text_width(name, LEGEND_FONT) + _ENTRY_GAP)
-        for preset, name in symbols
-    ]
-    return entries
 
 
-def _rows(
+def caption_lines(graph: Graph, width: float, font: float = LEGEND_FONT) -> list[str]:
+    """The totals caption as lines at most `width` points wide (one line on a slide; a narrow
+    figure breaks it between its parts, and the total before its size in bytes)."""
+    total, *parts = caption_text(graph).split(_SEPARATOR)
+    count, size = total.split(" (", 1)
+    lines = [count]
+    for separator, part in [(" ", f"({size}"), *((_SEPARATOR, p) for p in parts)]:
+        joined = lines[-1] + separator + part
+        if text_width(joined, font) + 2 <= width:
+            lines[-1] = joined
+        else:
+            lines.append(part)
+    return lines
+
+
+@dataclass(frozen=True)
+class _Band:
+    """What the band holds: caption lines (left), legend rows (right-aligned); the legend
+    starts on the caption's row when the caption is one line, below it otherwise."""
+
+    caption: list[str]
+    rows: list[list[tuple[str, str, float]]]
+    first_row: int
+
+    @property
+    def row_count(self) -> int:
+        return max(len(self.caption), self.first_row + len(self.rows))
+
+
+def _band(
     graph: Graph,
     width: float,
     shown: Sequence[str] | None,
     symbols: Sequence[tuple[str, str]],
-    left: float,
-) -> list[list[tuple[str, str, float]]]:
+    font: float,
+    caption: bool,
+) -> _Band:
+    lines = caption_lines(graph, width, font) if caption else []
+    entries = _entries(graph, shown, symbols, font)
+    left = text_width(caption_text(graph), font) + 24 * font / LEGEND_FONT if lines else 0.0
+    # the legend starts on the caption's row if the caption is one line with room beside it
+    beside = not lines or len(lines) == 1 and (not entries or left + entries[0][2] <= width)
+    used = left if lines and beside else 0.0
     rows: list[list[tuple[str, str, float]]] = [[]]
-    used = left
-    for entry in _entries(graph, shown, symbols):
+    for entry in entries:
         if used + entry[2] > width and rows[-1]:
             rows.append([])
             used = 0.0
         rows[-1].append(entry)
         used += entry[2]
-    return rows
+    return _Band(lines, rows, 0 if beside else len(lines))
 
 
-def _caption_width(graph: Graph) -> float:
-    return text_width(caption_text(graph), LEGEND_FONT) + 24
+def _row_height(font: float) -> float:
+    return line_height(font) + 6 * font / LEGEND_FONT
 
 
 def legend_height(
@@ -69,10 +103,13 @@ def legend_height(
     frame: Frame,
     shown: Sequence[str] | None = None,
     symbols: Sequence[tuple[str, str]] = (),
+    font: float = LEGEND_FONT,
+    caption: bool = True,
 ) -> float:
-    """Height of the legend-and-caption band at the bottom of a diagram slide."""
-    rows = _rows(graph, frame.content.w, shown, symbols, _caption_width(graph))
-    return len(rows) * (line_height(LEGEND_FONT) + 6) + 8
+    """Height of the legend-and-caption band at the bottom of a diagram slide (text of `font`
+    points; `caption` False leaves the totals out)."""
+    band = _band(graph, frame.content.w, shown, symbols, font, caption)
+    return band.row_count * _row_height(font) + 8 * font / LEGEND_FONT
 
 
 def legend_and_caption(
@@ -83,39 +120,44 @@ def legend_and_caption(
     nav: list[tuple[str, str]] | None = None,
     shown: Sequence[str] | None = None,
     symbols: Sequence[tuple[str, str]] = (),
+    font: float = LEGEND_FONT,
+    caption: bool = True,
 ) -> list[Box]:
     """The totals caption (left) and the legend (right) along the slide's bottom; with `nav`
     (label, slide key) pairs, links to other slides take the caption's place; `shown` limits
-    the legend to the categories a view draws; `symbols` adds (preset, name) merge symbols."""
+    the legend to the categories a view draws; `symbols` adds (preset, name) merge symbols;
+    `font` sizes the text (a figure's), `caption` False leaves the totals out."""
     content = frame.content
-    row_h = line_height(LEGEND_FONT) + 6
-    top = content.bottom - height + 8
+    k = font / LEGEND_FONT
+    row_h = _row_height(font)
+    top = content.bottom - height + 8 * k
+    band = _band(graph, content.w, shown, symbols, font, caption)
     if nav:
         boxes = _nav_boxes(nav, content.x, top, row_h)
     else:
-        caption = caption_text(graph)
         boxes = [
             Box(
-                id="caption",
-                rect=Rect(content.x, top, text_width(caption, LEGEND_FONT) + 2, row_h),
-                paragraphs=(Paragraph((Run(caption, LEGEND_FONT, color=MUTED),), align="l"),),
+                id="caption" if i == 0 else f"caption {i + 1}",
+                rect=Rect(content.x, top + i * row_h, text_width(line, font) + 2, row_h),
+                paragraphs=(Paragraph((Run(line, font, color=MUTED),), align="l"),),
                 geometry="rect",
                 pad_x=0,
                 pad_y=0,
-                alt_text=caption,
+                alt_text=caption_text(graph) if i == 0 else line,
             )
+            for i, line in enumerate(band.caption)
         ]
-    rows = _rows(graph, content.w, shown, symbols, _caption_width(graph))
     merge = theme.category_style("merge")
-    for r, row in enumerate(rows):
-        y = top + r * row_h
-        x = content.right - sum(w for *_, w in row) + _ENTRY_GAP
+    swatch, gap, entry_gap = _SWATCH * k, _GAP * k, _ENTRY_GAP * k
+    for r, row in enumerate(band.rows):
+        y = top + (band.first_row + r) * row_h
+        x = content.right - sum(w for *_, w in row) + entry_gap - 2  # labels are 2 pt wider
         for kind, name, w in row:
             style = theme.category_style(name) if kind == "category" else merge
             boxes.append(
                 Box(
                     id=f"legend swatch {name}",
-                    rect=Rect(x, y + (row_h - _SWATCH) / 2, _SWATCH, _SWATCH),
+                    rect=Rect(x, y + (row_h - swatch) / 2, swatch, swatch),
                     geometry="roundRect" if kind == "category" else kind,
                     fill=style.fill,
                     line=style.line,
@@ -128,8 +170,8 @@ def legend_and_caption(
             boxes.append(
                 Box(
                     id=f"legend label {name}",
-                    rect=Rect(x + _SWATCH + _GAP, y, text_width(name, LEGEND_FONT) + 2, row_h),
-                    paragraphs=(Paragraph((Run(name, LEGEND_FONT),), align="l"),),
+                    rect=Rect(x + swatch + gap, y, text_width(name, font) + 2, row_h),
+                    paragraphs=(Paragraph((Run(name, font),), align="l"),),
                     geometry="rect",
                     pad_x=0,
                     pad_y=0,
