@@ -20,6 +20,7 @@ from ..geometry import Point, Rect
 from ..text import line_height, shorten_middle, text_width
 from .fold import draw_fold
 from .model import (
+    JUNCTION,
     MIRRORED,
     SITE_INDEX,
     TRANSPOSED,
@@ -38,7 +39,7 @@ from .model import (
     W,
 )
 from .piece import lay_out_piece
-from .plan import JUNCTION, BlockPlan
+from .plan import BlockPlan
 from .route import interval_tracks, simplify
 from .units import Unit
 

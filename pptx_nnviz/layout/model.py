@@ -13,6 +13,8 @@ from dataclasses import dataclass, field
 
 from ..geometry import Point, Rect, connection_site
 
+#: Diameter (points) of a junction dot, where a connector too long for one shape turns.
+JUNCTION = 5.0
 #: Label densities, fullest first: full (name, class and settings, shape and params), compact
 #: (class and settings, shape), minimal (class and settings on one line).
 DENSITIES = ("full", "compact", "minimal")

@@ -19,8 +19,6 @@ from .units import Unit, crossing_counts
 if TYPE_CHECKING:
     from .arrange import Problem
 
-JUNCTION = 6.0
-
 
 @dataclass
 class BlockPlan:

@@ -13,7 +13,7 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 
 from ..geometry import Point, Rect
-from .model import NE, NW, E, Item, Link, N, Path, S, W, site_point
+from .model import JUNCTION, NE, NW, E, Item, Link, N, Path, S, W, site_point
 from .normalize import Layered
 
 _PORT = 5.0  # diameter of a port dot
@@ -187,9 +187,6 @@ def _clear_beside(
         v != source and v in rects and rects[v].right > lo and rects[v].x < hi
         for v in order[items[source].rank]
     )
-
-
-JUNCTION = 5.0
 
 
 def split_long(
