@@ -16,7 +16,7 @@ from ..layout import Style
 from ..scene import MUTED, PAD_X, PAD_Y, Box, Paragraph, Run, paragraphs_size
 from ..text import format_shape, line_height, shorten, shorten_middle, text_width
 from ..theme import ColorRef, Theme
-from .common import _hint, box_lines, describe_node
+from .common import _hint, activation_name, box_lines, describe_node
 
 MAX_LABEL_WIDTH = 190.0  # at 9 pt a line is cut past this width (it grows with the font)
 
@@ -117,7 +117,7 @@ def _fused_before(node: Node) -> str:
 def _symbol_line(node: Node) -> str:
     """The class symbol and key settings: 'Conv 3×3×64 /2 relu', 'BN', 'Dense 10 softmax'."""
     if node.category == "activation" and node.class_name == "Activation":
-        return _symbol(node.hyperparam("activation") or "activation")
+        return _symbol(activation_name(node.hyperparam("activation") or "activation"))
     if node.category == "input" and node.class_name == "InputLayer":
         return f"Input {format_shape(node.output_shape)}" if node.output_shape else "Input"
     symbol = f"{_symbol(node.class_name)} {_hint(node)}".strip()

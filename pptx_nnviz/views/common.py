@@ -71,8 +71,13 @@ def _hint(node: Node) -> str:
     elif node.category == "block":
         return f"of {node.inner_layers} layers" + (f" × {node.repeat}" if node.repeat > 1 else "")
     if "activation" in h and node.category in ("conv", "dense", "recurrent", "activation"):
-        parts.append(h["activation"])
+        parts.append(activation_name(h["activation"]))
     return " ".join(p for p in parts if p)
+
+
+def activation_name(name: str) -> str:
+    """An activation as people say it: 'keras_hub>gelu_approximate' -> 'gelu'."""
+    return name.rsplit(">", 1)[-1].removesuffix("_approximate")
 
 
 def describe_node(node: Node) -> str:
