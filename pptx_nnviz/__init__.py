@@ -25,12 +25,14 @@ __all__ = [
     "Node",
     "OutputError",
     "__version__",
+    "diff_pptx",
     "figure",
     "load_graph",
     "show",
     "summary",
     "summary_records",
     "to_pptx",
+    "update_pptx",
 ]
 
 
@@ -70,6 +72,7 @@ def to_pptx(
     expand_nested: bool = False,
     show_ops: bool = False,
     summary: str = "blocks",
+    build: str = "none",
 ) -> Path:
     """Write an editable PowerPoint deck of `model` (a keras.Model, file or reference) to `path`.
 
@@ -77,7 +80,9 @@ def to_pptx(
     graph, layered, neurons); `hide`, `scale` and `funnels` shape the layered view;
     `collapse` ("auto", "none", "all") and `depth` fold big models into blocks; `show_ops`
     also draws the operations Keras adds to carry masks; `summary` ("blocks" or "full") lists
-    a folded model's summary by block or layer by layer."""
+    a folded model's summary by block or layer by layer; `build` ("none", "layers",
+    "blocks") reveals the architecture slides click by click in a slide show."""
+    from .builds import parse_build
     from .deck import build_deck
     from .views import ViewOptions, parse_categories, parse_views
 
@@ -85,10 +90,56 @@ def to_pptx(
     if summary not in ("blocks", "full"):
         raise InputError(f"unknown summary {summary!r}; choose blocks or full")
     options = ViewOptions(
-        direction, parse_categories(",".join(hide)), scale, funnels, collapse, depth, summary
+        direction,
+        parse_categories(",".join(hide)),
+        scale,
+        funnels,
+        collapse,
+        depth,
+        summary,
+        parse_build(build),
     )
     graph = _graph(model, expand_nested, show_ops)
     return build_deck(graph, path, theme=theme, template=template, views=chosen, options=options)
+
+
+def update_pptx(
+    deck: str | os.PathLike,
+    model: Any,
+    output: str | os.PathLike | None = None,
+    *,
+    changes_slide: bool = False,
+    expand_nested: bool = False,
+    show_ops: bool = False,
+) -> Any:
+    """Regenerate `deck` (made by `to_pptx`) for `model`, a new version of its model, keeping
+    the edits made to it; write `output`, or replace `deck` keeping DECK.backup.pptx.
+    Returns the report (`.text()`: what changed, which edits were kept and which not)."""
+    from .update import update_deck
+
+    graph = _graph(model, expand_nested, show_ops)
+    return update_deck(deck, graph, output, changes_slide=changes_slide)
+
+
+def diff_pptx(
+    old: Any,
+    new: Any,
+    path: str | os.PathLike,
+    *,
+    theme: str = "light",
+    collapse: str = "auto",
+    depth: int = 2,
+) -> Path:
+    """Write a deck of what changed from `old` to `new` (models, files or references): the
+    new architecture with added, changed and removed layers marked, and the parameter
+    changes."""
+    from .deck import build_diff_deck
+    from .views import ViewOptions
+
+    options = ViewOptions(collapse=collapse, depth=depth)
+    return build_diff_deck(
+        _graph(old, False, False), _graph(new, False, False), path, theme=theme, options=options
+    )
 
 
 def summary(

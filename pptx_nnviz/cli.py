@@ -147,6 +147,40 @@ def _look_options(command: Callable[..., None]) -> Callable[..., None]:
     )(command)
 
 
+def _output_option(text: str) -> Callable[[Callable[..., None]], Callable[..., None]]:
+    """-o/--output FILE, with what it writes and its default."""
+    return click.option(
+        "-o", "--output", type=click.Path(dir_okay=False, path_type=Path), default=None, help=text
+    )
+
+
+def _template_option(command: Callable[..., None]) -> Callable[..., None]:
+    return click.option(
+        "--template",
+        type=click.Path(path_type=Path),
+        default=None,
+        help="Your own .pptx template: its slide size, layouts, theme colours and fonts.",
+    )(command)
+
+
+def _fold_options(command: Callable[..., None]) -> Callable[..., None]:
+    """--collapse and --depth: blocks and drill-down levels of big models."""
+    command = click.option(
+        "--depth",
+        type=click.IntRange(1, 9),
+        default=2,
+        show_default=True,
+        help="Architecture levels: 1 the overview only, 2 with a slide per block, 3 deeper.",
+    )(command)
+    return click.option(
+        "--collapse",
+        type=click.Choice(["auto", "none", "all"]),
+        default="auto",
+        show_default=True,
+        help="Fold the model into blocks with drill-down slides (auto: above 80 layers).",
+    )(command)
+
+
 def _load_graph(
     model: str,
     *,
@@ -181,20 +215,9 @@ def main() -> None:
 
 @main.command(epilog=MODEL_HELP)
 @click.argument("model")
-@click.option(
-    "-o",
-    "--output",
-    type=click.Path(dir_okay=False, path_type=Path),
-    default=None,
-    help="The .pptx file to write (default: MODEL's name + .pptx in this folder).",
-)
+@_output_option("The .pptx file to write (default: MODEL's name + .pptx in this folder).")
 @_look_options
-@click.option(
-    "--template",
-    type=click.Path(path_type=Path),
-    default=None,
-    help="Your own .pptx template: its slide size, layouts, theme colours and fonts.",
-)
+@_template_option
 @click.option(
     "--views",
     default=None,
@@ -213,20 +236,7 @@ def main() -> None:
     help="How the layered view sizes blocks from tensor shapes.",
 )
 @click.option("--funnels", is_flag=True, help="Join the layered view's blocks with funnels.")
-@click.option(
-    "--collapse",
-    type=click.Choice(["auto", "none", "all"]),
-    default="auto",
-    show_default=True,
-    help="Fold the model into blocks with drill-down slides (auto: above 80 layers).",
-)
-@click.option(
-    "--depth",
-    type=click.IntRange(1, 9),
-    default=2,
-    show_default=True,
-    help="Architecture levels: 1 the overview only, 2 with a slide per block, 3 deeper.",
-)
+@_fold_options
 @click.option(
     "--summary",
     "summary_mode",
@@ -235,6 +245,14 @@ def main() -> None:
     show_default=True,
     help="The summary of a folded model: a table of blocks (their layers in an appendix at "
     "the end), or every layer.",
+)
+@click.option(
+    "--build",
+    type=click.Choice(["none", "layers", "blocks"]),
+    default="none",
+    show_default=True,
+    help="Reveal the architecture slides click by click in a slide show: one click per rank "
+    "of layers, or per block.",
 )
 @_model_options
 @click.option("--pdf", is_flag=True, help="Also write the deck as PDF (needs LibreOffice).")
@@ -254,6 +272,7 @@ def deck(
     collapse: str,
     depth: int,
     summary_mode: str,
+    build: str,
     expand_nested: bool,
     show_ops: bool,
     input_shape: str | None,
@@ -278,6 +297,7 @@ def deck(
         collapse=collapse,
         depth=depth,
         summary=summary_mode,
+        build=build,
     )
     if output is None:
         output = Path(_default_name(model) + ".pptx")
@@ -315,13 +335,7 @@ def _default_name(model: str) -> str:
 
 @main.command(epilog=MODEL_HELP)
 @click.argument("model")
-@click.option(
-    "-o",
-    "--output",
-    type=click.Path(dir_okay=False, path_type=Path),
-    default=None,
-    help="The .svg, .pdf or .png file to write (default: MODEL's name + _VIEW.pdf).",
-)
+@_output_option("The .svg, .pdf or .png file to write (default: MODEL's name + _VIEW.pdf).")
 @click.option(
     "--view",
     default="architecture",
@@ -421,12 +435,119 @@ def figure(
     show_default=True,
     help="How to print the table.",
 )
+@click.option(
+    "--diff",
+    "old",
+    default=None,
+    metavar="OLD",
+    help="Print what changed from OLD (an earlier version, any MODEL form) to MODEL instead: "
+    "layers added, removed and changed, with their parameters.",
+)
 @_model_options
 @click.option("-q", "--quiet", is_flag=True, help="No progress line on stderr.")
 @click.option("--debug", is_flag=True, help="Show tracebacks.")
 @_friendly_errors
-def summary(model: str, fmt: str, **loading: Any) -> None:
-    """Print MODEL's summary table: layer (type), output shape, params, connected to."""
+def summary(model: str, fmt: str, old: str | None, **loading: Any) -> None:
+    """Print MODEL's summary table: layer (type), output shape, params, connected to.
+
+    `summary --diff OLD NEW` prints the changes from OLD to NEW."""
     from .views.summary import summary_text
 
-    click.echo(summary_text(_load_graph(model, **loading), fmt))
+    if old is None:
+        click.echo(summary_text(_load_graph(model, **loading), fmt))
+        return
+    from .diff import diff_graphs, diff_text
+
+    before = _load_graph(old, **loading)
+    click.echo(diff_text(diff_graphs(before, _load_graph(model, **loading)), fmt))
+
+
+@main.command(epilog=MODEL_HELP)
+@click.argument("old")
+@click.argument("new")
+@_output_option("The .pptx file to write (default: NEW's name + _diff.pptx in this folder).")
+@_look_options
+@_template_option
+@_fold_options
+@_model_options
+@click.option("-q", "--quiet", is_flag=True, help="No progress line on stderr.")
+@click.option("--debug", is_flag=True, help="Show tracebacks.")
+@_friendly_errors
+def diff(
+    old: str,
+    new: str,
+    output: Path | None,
+    direction: str,
+    theme: str,
+    template: Path | None,
+    collapse: str,
+    depth: int,
+    **loading: Any,
+) -> None:
+    """Write a deck of what changed from OLD to NEW: NEW's architecture with the added,
+    changed and removed layers marked, and a table of the parameter changes."""
+    from .deck import build_diff_deck, check_template
+    from .theme import get_theme
+    from .views import ViewOptions
+
+    get_theme(theme)
+    if template is not None:
+        check_template(template, get_theme(theme))
+    output = output or Path(_default_name(new) + "_diff.pptx")
+    if output.suffix.lower() != ".pptx":
+        raise InputError(f"{output}: the output must end in .pptx")
+    before = _load_graph(old, **loading)
+    after = _load_graph(new, **loading)
+    options = ViewOptions(
+        direction=None if direction.lower() == "auto" else direction.upper(),
+        collapse=collapse,
+        depth=depth,
+    )
+    path = build_diff_deck(
+        before,
+        after,
+        output,
+        theme=theme,
+        template=template,
+        options=options,
+        progress=progress.current().say,
+    )
+    progress.current().close()
+    from .diff import diff_graphs
+
+    click.echo(f"Wrote {path} ({diff_graphs(before, after).counts()})")
+
+
+@main.command(epilog=MODEL_HELP)
+@click.argument("deck_path", metavar="DECK", type=click.Path(dir_okay=False, path_type=Path))
+@click.argument("model")
+@_output_option("Write the updated deck here (default: replace DECK, keeping DECK.backup.pptx).")
+@click.option(
+    "--changes-slide",
+    is_flag=True,
+    help="Add a slide after the title saying what changed (the whole report in its notes).",
+)
+@_model_options
+@click.option("-q", "--quiet", is_flag=True, help="No progress line on stderr.")
+@click.option("--debug", is_flag=True, help="Show tracebacks.")
+@_friendly_errors
+def update(
+    deck_path: Path, model: str, output: Path | None, changes_slide: bool, **loading: Any
+) -> None:
+    """Regenerate DECK (made by pptx-nnviz deck) for MODEL, a new version of its model,
+    keeping your edits: moved, resized, recoloured and retyped boxes, and the shapes and
+    slides you added. Prints what changed and which edits could not be kept."""
+    from .manifest import read_manifest
+    from .update import open_deck, update_deck
+
+    if output is not None and output.suffix.lower() != ".pptx":
+        raise InputError(f"{output}: the output must end in .pptx")
+    read_manifest(open_deck(deck_path), str(deck_path))  # fail fast, before loading a model
+    graph = _load_graph(model, **loading)
+    report = update_deck(
+        deck_path, graph, output, changes_slide=changes_slide, progress=progress.current().say
+    )
+    progress.current().close()
+    click.echo(report.text())
+    backup = f" (the previous version is in {report.backup})" if report.backup else ""
+    click.echo(f"Wrote {report.output}{backup}")

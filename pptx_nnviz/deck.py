@@ -9,6 +9,7 @@ import io
 import os
 import zipfile
 from collections.abc import Callable, Sequence
+from dataclasses import asdict, replace
 from importlib import resources
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -191,39 +192,170 @@ def build_deck(
 ) -> Path:
     """Write the deck for `graph` to `output`; the file is replaced only once complete.
     `progress` is told what is happening (a view being drawn, the file being written)."""
-    from .views import VIEWS, ViewOptions, build_view
+    from .views import VIEWS, ViewOptions
 
     chosen = get_theme(theme)
     graph = sanitize_graph(graph)  # a graph built by hand may hold any string
     prs = open_template(template, chosen)
-    layout = _title_layout(prs)
-    frame = _frame(prs, layout)
     options = options or ViewOptions(direction=direction)
-    cover = _cover_layout(prs)
-    report = progress or (lambda message: None)
-    drawn: list[tuple[Any, SlideScene]] = []
-    appendix: list[SlideScene] = []  # slides for the deck's end, after every view
+    views = tuple(views or VIEWS)
+    scenes = deck_scenes(graph, deck_frame(prs), chosen, views, options, progress)
+    return write_deck(prs, scenes, graph, output, deck_options(theme, views, options), progress)
 
-    def add(scene: SlideScene) -> None:
-        slide = _add_slide(prs, cover if scene.kind == "title" and cover else layout, scene)
-        drawn.append((slide, scene))
 
-    for view in views or VIEWS:
-        report(f"drawing the {view} view of {len(graph.nodes):,} layers")
-        for scene in build_view(view, graph, frame, chosen, options):
-            if scene.appendix:
-                appendix.append(scene)
-            else:
-                add(scene)
-    for scene in appendix:
-        add(scene)
-    _link(drawn)
+def build_diff_deck(
+    old: Graph,
+    new: Graph,
+    output: str | os.PathLike,
+    *,
+    theme: str = "light",
+    template: str | os.PathLike | None = None,
+    options: ViewOptions | None = None,
+    progress: Callable[[str], None] | None = None,
+) -> Path:
+    """Write the diff deck of two versions of a model: the new architecture with its added,
+    changed and removed layers marked, and a table of the parameter changes."""
+    from .diff import diff_graphs
+    from .views import ViewOptions
+    from .views.diff import diff_slides
+
+    chosen = get_theme(theme)
+    prs = open_template(template, chosen)
+    options = options or ViewOptions()
+    diff = diff_graphs(sanitize_graph(old), sanitize_graph(new))
+    (progress or (lambda message: None))(f"drawing the changes: {diff.counts()}")
+    scenes = diff_slides(
+        diff, deck_frame(prs), chosen, options.direction, options.collapse, options.depth
+    )
+    return write_deck(prs, scenes, diff.new, output, None, progress)
+
+
+def write_deck(
+    prs: Any,
+    scenes: Sequence[SlideScene],
+    graph: Graph,
+    output: str | os.PathLike,
+    options: dict[str, Any] | None = None,
+    progress: Callable[[str], None] | None = None,
+) -> Path:
+    """Draw the scenes as the deck's slides, link them, and save atomically; with `options`
+    (how the deck was made) record the manifest `update` reads."""
+    drawn = [(add_slide(prs, scene), scene) for scene in scenes]
+    link_slides(drawn)
     _set_properties(prs, graph)
-    report(f"writing {len(drawn):,} slides to {output}")
+    if options is not None:
+        record(prs, drawn, graph, options)
+    (progress or (lambda message: None))(f"writing {len(drawn):,} slides to {output}")
     return save_atomically(prs, Path(output))
 
 
-def _link(drawn: list[tuple[Any, SlideScene]]) -> None:
+def deck_frame(prs: Any) -> Frame:
+    """The free area under the title of the deck's title layout."""
+    return _frame(prs, _title_layout(prs))
+
+
+def deck_scenes(
+    graph: Graph,
+    frame: Frame,
+    theme: Theme,
+    views: Sequence[str],
+    options: ViewOptions,
+    progress: Callable[[str], None] | None = None,
+) -> list[SlideScene]:
+    """The deck's slides in order (appendix slides after every view), each with a unique
+    key: its view's own (architecture slides) or the view's name and number."""
+    from .views import build_view
+
+    report = progress or (lambda message: None)
+    main: list[SlideScene] = []
+    appendix: list[SlideScene] = []
+    taken: set[str] = set()
+    for view in views:
+        report(f"drawing the {view} view of {len(graph.nodes):,} layers")
+        scenes = build_view(view, graph, frame, theme, options)
+        for number, scene in enumerate(scenes, start=1):
+            key = scene.key or (view if len(scenes) == 1 else f"{view}:{number}")
+            if scene.appendix and not scene.key:
+                key = f"{view}:appendix:{number}"
+            while key in taken:
+                key += "+"
+            taken.add(key)
+            (appendix if scene.appendix else main).append(replace(scene, key=key))
+    return main + appendix
+
+
+def deck_options(theme: str, views: Sequence[str], options: ViewOptions) -> dict[str, Any]:
+    """What `update` needs to draw the deck again the same way."""
+    values = asdict(options)
+    values["hide"] = sorted(options.hide)
+    return {"theme": theme, "views": list(views), **values}
+
+
+def record(prs: Any, drawn: list[tuple[Any, SlideScene]], graph: Graph, options: dict) -> None:
+    """Tag each generated slide with its key and store the manifest (`manifest.py`): the
+    options, the graph, and how each slide and shape looked as generated."""
+    from .identity import tag_slide
+    from .manifest import Manifest, write_manifest
+
+    slides = []
+    for slide, scene in drawn:
+        tag_slide(slide, scene.key)
+        slides.append(slide_record(prs, slide, scene))
+    write_manifest(prs, Manifest(options, graph, slides))
+
+
+def slide_record(prs: Any, slide: Any, scene: SlideScene, palette: Any = None) -> Any:
+    """How a generated slide looks: its key, title, notes digest and its shapes' looks."""
+    from pptx.oxml.ns import qn
+
+    from .identity import look_of, walk_shapes
+    from .manifest import SlideRecord
+
+    palette = palette or _palette(prs)
+    looks = {}
+    for shape in walk_shapes(slide):
+        if shape.element.find(f".//{qn('p:ph')}") is None and shape.name not in looks:
+            looks[shape.name] = look_of(shape, palette)
+    title, subtitle, notes = slide_texts(slide)
+    diagram = scene.diagram
+    return SlideRecord(
+        scene.key,
+        title,
+        _digest_text(notes),
+        looks,
+        diagram.font if diagram else 0.0,
+        diagram.density if diagram else "",
+        _digest_text(subtitle),
+    )
+
+
+def slide_texts(slide: Any) -> tuple[str, str, str]:
+    """The slide's title, subtitle and notes as they stand."""
+    title = slide.shapes.title.text_frame.text if slide.shapes.title is not None else ""
+    subtitle = next(
+        (ph.text_frame.text for ph in slide.placeholders if ph.placeholder_format.type == 4), ""
+    )
+    notes = slide.notes_slide.notes_text_frame.text if slide.has_notes_slide else ""
+    return title, subtitle, notes
+
+
+def _palette(prs: Any) -> Any:
+    from .identity import Palette
+
+    cached = getattr(prs, "_nnviz_palette", None)
+    if cached is None:
+        cached = Palette(prs)
+        prs._nnviz_palette = cached
+    return cached
+
+
+def _digest_text(text: str) -> str:
+    from .identity import _digest
+
+    return _digest(text.strip())
+
+
+def link_slides(drawn: list[tuple[Any, SlideScene]]) -> None:
     """Turn boxes' `link` keys into internal hyperlinks (they work in slide shows and in
     LibreOffice's PDF export)."""
     slides = {scene.key: slide for slide, scene in drawn if scene.key}
@@ -239,10 +371,18 @@ def _link(drawn: list[tuple[Any, SlideScene]]) -> None:
                 shape.click_action.target_slide = by_name[shape.name]
 
 
-def _add_slide(prs: Any, layout: Any, scene: SlideScene) -> Any:
+def add_slide(prs: Any, scene: SlideScene) -> Any:
+    """A new slide at the deck's end drawn from `scene` (the cover layout for a title)."""
     from .render_pptx import draw_scene
 
+    layout = _title_layout(prs)
+    if scene.kind == "title":
+        layout = _cover_layout(prs) or layout
     slide = prs.slides.add_slide(layout)
+    for ph in list(slide.placeholders):  # a layout's other placeholders would stand empty
+        kind = ph.placeholder_format.type
+        if kind not in (1, 3) and not (kind == 4 and scene.subtitle):  # TITLE, CENTER_TITLE
+            ph._element.getparent().remove(ph._element)
     if slide.shapes.title is not None:
         slide.shapes.title.text_frame.text = _fit_title(sanitize(scene.title), slide, prs)
     if scene.subtitle:
@@ -271,12 +411,20 @@ def _fit_title(text: str, slide: Any, prs: Any) -> str:
 
 
 def _title_font_size(prs: Any) -> float:
-    """The master's title font size in points (PowerPoint's default 44 when unset)."""
+    """The master's title font size in points; in a deck whose master has no title style
+    (saved by Impress), the size its title layout's title is set in; else PowerPoint's
+    default 44."""
     from pptx.oxml.ns import qn
 
     style = prs.slide_master.element.find(f".//{qn('p:titleStyle')}/{qn('a:lvl1pPr')}")
     rpr = style.find(qn("a:defRPr")) if style is not None else None
-    return int(rpr.get("sz")) / 100 if rpr is not None and rpr.get("sz") else 44.0
+    if rpr is not None and rpr.get("sz"):
+        return int(rpr.get("sz")) / 100
+    title = next(
+        (ph for ph in _title_layout(prs).placeholders if ph.placeholder_format.type == 1), None
+    )
+    sizes = title._element.xpath(".//a:rPr/@sz | .//a:defRPr/@sz") if title is not None else []
+    return int(sizes[0]) / 100 if sizes else 44.0
 
 
 def sanitize_notes(text: str) -> str:

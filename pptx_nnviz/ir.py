@@ -121,6 +121,23 @@ class Graph:
     def predecessors(self, node_id: str) -> list[str]:
         return [edge.source for edge in self._in_edges[node_id]]
 
+    def nearest(self, node_id: str, kept: set[str], forward: bool = True) -> list[str]:
+        """The `kept` nodes reached from `node_id` (downstream, or upstream) through nodes
+        that are not kept, in the order a depth-first walk finds them."""
+        step = self.successors if forward else self.predecessors
+        found: list[str] = []
+        stack, seen = list(step(node_id)), set()
+        while stack:
+            other = stack.pop()
+            if other in seen:
+                continue
+            seen.add(other)
+            if other in kept:
+                found.append(other)
+            else:
+                stack.extend(step(other))
+        return found
+
     @cached_property
     def trainable_params(self) -> int:
         return sum(n.trainable_params for n in self.nodes if n.shared_with is None)

@@ -25,6 +25,10 @@ _MIN_EXTENT = 127  # EMU: a connector frame never collapses to zero width or hei
 _NS = nsdecls("a", "p")
 _BOLD = ' b="1"'
 _ITALIC = ' i="1"'
+_STRIKE = ' strike="sngStrike"'
+#: Text in the theme's body font, named on every run: a master whose default text style names
+#: another font (one saved by Impress names DejaVu Sans) would otherwise change the measured text.
+_THEME_FONT = '<a:latin typeface="+mn-lt"/>'
 _THEME_COLORS = {f"accent{i}": getattr(MSO_THEME_COLOR, f"ACCENT_{i}") for i in range(1, 7)}
 
 
@@ -65,8 +69,9 @@ def _line_xml(ref: ColorRef | None, width: float, dashed: bool, arrow: str | Non
 def _paragraph_xml(paragraph: Paragraph) -> str:
     runs = "".join(
         f'<a:r><a:rPr lang="en-US" sz="{round(run.size * 100)}"'
-        f'{_BOLD if run.bold else ""}{_ITALIC if run.italic else ""} dirty="0">'
-        f"{_fill_xml(run.color)}</a:rPr><a:t>{escape(sanitize(run.text))}</a:t></a:r>"
+        f"{_BOLD if run.bold else ''}{_ITALIC if run.italic else ''}"
+        f'{_STRIKE if run.strike else ""} dirty="0">'
+        f"{_fill_xml(run.color)}{_THEME_FONT}</a:rPr><a:t>{escape(sanitize(run.text))}</a:t></a:r>"
         for run in paragraph.runs
     )
     return f'<a:p><a:pPr algn="{paragraph.align}"/>{runs}</a:p>'
@@ -221,14 +226,15 @@ def connector_xml(connector: Connector, shape_id: int, source_id: int, target_id
     )
 
 
-def draw_scene(slide: Slide, scene: SlideScene) -> dict[str, int]:
+def draw_scene(slide: Slide, scene: SlideScene, first_id: int = 2) -> dict[str, int]:
     """Append the scene's shapes to the slide; return scene id -> shape id. Connectors go
     behind the boxes (a moved box never has a line across its text); boxes sharing a group
-    key, and the scene's explicit groups, become group shapes."""
+    key, and the scene's explicit groups, become group shapes. Ids start at `first_id` or
+    after the slide's highest, whichever is more."""
     for chart in scene.charts:
         draw_chart(slide, chart)
     tree = slide.shapes._spTree
-    next_id = max((int(i) for i in tree.xpath("//p:cNvPr/@id")), default=1) + 1
+    next_id = max(max((int(i) for i in tree.xpath("//p:cNvPr/@id")), default=1) + 1, first_id)
     ids: dict[str, int] = {}
     for table in scene.tables:
         tree.append(parse_xml(table_xml(table, next_id)))
@@ -237,12 +243,14 @@ def draw_scene(slide: Slide, scene: SlideScene) -> dict[str, int]:
     for box in scene.boxes:
         ids[box.id] = next_id
         next_id += 1
+    connector_ids = []
     for connector in scene.connectors:
         tree.append(
             parse_xml(
                 connector_xml(connector, next_id, ids[connector.source], ids[connector.target])
             )
         )
+        connector_ids.append(next_id)
         next_id += 1
     elements = {}
     for box in scene.boxes:
@@ -257,11 +265,41 @@ def draw_scene(slide: Slide, scene: SlideScene) -> dict[str, int]:
         for key, members in keyed.items()
         if len(members) > 1
     ]
+    top = {}  # a grouped box is revealed through its group
     for group in groups:
         _group([elements[m] for m in group.members], group, next_id)
         ids[group.id] = next_id
+        top.update(dict.fromkeys(group.members, next_id))
         next_id += 1
+    if scene.steps:
+        _add_timing(slide, scene, ids, top, connector_ids)
     return ids
+
+
+def _add_timing(
+    slide: Slide, scene: SlideScene, ids: dict[str, int], top: dict[str, int], connector_ids: list
+) -> None:
+    """The scene's build: each step's boxes (or their groups) with the connectors arriving
+    at them, one click per step."""
+    from .builds import Target, timing_xml
+
+    clicks = []
+    for step in scene.steps:
+        members = set(step)
+        targets = {top.get(b, ids[b]): b not in top for b in step}
+        for connector, shape_id in zip(scene.connectors, connector_ids):
+            if connector.target in members:
+                targets.setdefault(shape_id, False)
+        clicks.append([Target(i, text) for i, text in targets.items()])
+    sld = slide._element
+    for old in sld.findall(qn("p:timing")):
+        sld.remove(old)
+    timing = parse_xml(timing_xml(clicks))
+    ext = sld.find(qn("p:extLst"))  # timing comes after the transition, before extensions
+    if ext is not None:
+        ext.addprevious(timing)
+    else:
+        sld.append(timing)
 
 
 def _group_text(key: str, scene: SlideScene, members: list[str]) -> str:
@@ -310,7 +348,7 @@ def table_xml(table: Table, shape_id: int) -> str:
         for col, text in enumerate(cells):
             align = table.align[col] if table.align else "l"
             run = (
-                f'<a:r><a:rPr lang="en-US" sz="{size}"{bold} dirty="0"/>'
+                f'<a:r><a:rPr lang="en-US" sz="{size}"{bold} dirty="0">{_THEME_FONT}</a:rPr>'
                 f"<a:t>{escape(sanitize(text))}</a:t></a:r>"
                 if text
                 else ""

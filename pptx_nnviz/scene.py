@@ -9,6 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from .geometry import Point, Rect
+from .ir import Graph
 from .text import line_height, text_width
 from .theme import ColorRef
 
@@ -27,6 +28,7 @@ class Run:
     bold: bool = False
     italic: bool = False
     color: ColorRef = TEXT
+    strike: bool = False
 
 
 @dataclass(frozen=True)
@@ -71,6 +73,7 @@ class Connector:
     width: float = 1.0
     arrow: bool = True
     arrow_size: str = "med"  # "sm" | "med" | "lg"
+    edge: tuple[str, str] = ("", "")  # the graph edge it draws (or a part of), if any
     dashed: bool = False
 
 
@@ -116,6 +119,18 @@ class Group:
 
 
 @dataclass(frozen=True)
+class Diagram:
+    """What a diagram slide draws: the graph laid out (blocks, fused layers as drawn) and the
+    label style, for builds and for updating the slide after the model changes."""
+
+    graph: Graph
+    font: float
+    density: str
+    whole: bool = True  # the drawing is one slide (not one page of several)
+    prefix: str = ""  # the name prefix the boxes leave out (a block's, shown in the title)
+
+
+@dataclass(frozen=True)
 class SlideScene:
     """One slide: a title, shapes drawn in order, and speaker notes."""
 
@@ -128,8 +143,10 @@ class SlideScene:
     tables: tuple[Table, ...] = ()
     charts: tuple[BarChart, ...] = ()
     groups: tuple[Group, ...] = ()
-    key: str = ""  # a unique name other slides' links (Box.link) point at
+    key: str = ""  # a unique, stable name: links (Box.link) and updates find the slide by it
     appendix: bool = False  # goes to the deck's appendix section, after every view
+    steps: tuple[tuple[str, ...], ...] = ()  # builds: the box ids each click reveals, in order
+    diagram: Diagram | None = None
 
 
 @dataclass(frozen=True)

@@ -229,6 +229,7 @@ def _text_fits(el, shape: _Shape, report: SlideReport) -> None:
         size_max = 0.0
         for r in runs:
             rpr = r.find(qn("a:rPr"))
+            rpr = rpr if rpr is not None else {}  # a run added by hand may have no properties
             size = int(rpr.get("sz", "1800")) / 100
             bold = rpr.get("b") == "1"
             text = r.find(qn("a:t")).text or ""

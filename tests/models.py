@@ -146,3 +146,60 @@ def application_graph(name: str):
     from pptx_nnviz.keras_loader import to_graph
 
     return to_graph(application(name))
+
+
+def mnist_variant(extra_conv: bool = True, dropout: bool = True, units: int = 10):
+    """The MNIST convnet changed as a person would between two lectures: one more Conv2D
+    after the second, the dropout taken out, the Dense's units changed. Automatic names
+    (conv2d_7...) differ from the original's, as they do in a new Python session."""
+    keras = _keras()
+    layers = keras.layers
+    stack = [
+        keras.Input(shape=(28, 28, 1)),
+        layers.Conv2D(32, kernel_size=(3, 3)),
+        layers.LeakyReLU(),
+        layers.MaxPooling2D(pool_size=(2, 2)),
+        layers.Conv2D(64, kernel_size=(3, 3)),
+        layers.LeakyReLU(),
+    ]
+    if extra_conv:
+        stack.append(layers.Conv2D(64, kernel_size=(3, 3), padding="same"))
+    stack += [layers.MaxPooling2D(pool_size=(2, 2)), layers.Flatten()]
+    if dropout:
+        stack.append(layers.Dropout(0.5))
+    stack.append(layers.Dense(units, activation="softmax"))
+    return keras.Sequential(stack, name="mnist_convnet")
+
+
+def small_resnet_variant():
+    """examples/small_resnet.py changed: a batch normalization inserted after the stem, the
+    dropout taken out, 12 classes instead of 10 (layers keep their chosen names)."""
+    keras = _keras()
+    layers = keras.layers
+    spec = importlib.util.spec_from_file_location("small_resnet_v2", EXAMPLES / "small_resnet.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    inputs = keras.Input((32, 32, 3), name="image")
+    x = layers.Conv2D(32, 3, padding="same", activation="relu", name="stem")(inputs)
+    x = layers.BatchNormalization(name="stem_bn")(x)
+    x = module.residual_block(x, 32, "block1")
+    x = layers.MaxPooling2D(name="pool1")(x)
+    x = module.residual_block(x, 64, "block2")
+    x = layers.GlobalAveragePooling2D(name="gap")(x)
+    outputs = layers.Dense(12, activation="softmax", name="classes")(x)
+    return keras.Model(inputs, outputs, name="small_resnet")
+
+
+def resnet50_variant():
+    """ResNet50 with one block changed: conv3_block2's 3×3 convolution has 96 filters
+    instead of 128 (its batch normalization and the next convolution follow)."""
+    keras = _keras()
+    base = keras.applications.ResNet50(weights=None)
+
+    def clone(layer):
+        config = layer.get_config()
+        if layer.name == "conv3_block2_2_conv":
+            config["filters"] = 96
+        return layer.__class__.from_config(config)
+
+    return keras.models.clone_model(base, clone_function=clone)

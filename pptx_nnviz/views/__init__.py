@@ -35,6 +35,7 @@ class ViewOptions:
     collapse: str = "auto"  # fold big models into blocks: "auto", "none" or "all"
     depth: int = 2  # architecture levels: 1 overview only, 2 with drill-downs, 3 deeper...
     summary: str = "blocks"  # "blocks": a folded model's summary by block; "full": every layer
+    build: str = "none"  # architecture slides revealed click by click: "layers" or "blocks"
     #: A figure laid out for print: the font sizes (points, largest first) the architecture's
     #: text may take; the frame's content is then the printed width and the tallest height.
     fonts: tuple[float, ...] = ()
@@ -91,7 +92,8 @@ def build_view(
             options.direction,
             options.collapse,
             options.depth,
-            options.fonts,
+            fonts=options.fonts,
+            build=options.build,
         )
     if name == "summary":
         from .summary import summary_slides

@@ -3,20 +3,32 @@ glued connectors, a legend and the totals."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, replace
 
+from ..builds import scene_steps
 from ..fuse import fuse_chains
 from ..geometry import Rect
 from ..ir import Graph, Node
 from ..layout import DENSITIES, Layout, Page, Style, layout_graph
 from ..passes import block_key, collapse, should_collapse
-from ..scene import Box, Frame, SlideScene
+from ..scene import Box, Connector, Diagram, Frame, SlideScene
 from ..text import format_count
 from ..theme import Theme
 from .boxes import box_size, display_name, layer_box, merge_symbol, node_shape
 from .common import describe_node
-from .legend import LEGEND_FONT, legend_and_caption, legend_height
+from .legend import LEGEND_FONT, LegendMark, legend_and_caption, legend_height
 from .placement import place_page
+
+
+@dataclass(frozen=True)
+class Marking:
+    """How a diagram marks some of its boxes and connectors, and the legend entries saying
+    so (a diff's added, changed and removed layers)."""
+
+    box: Callable[[Node, Box], Box]
+    connector: Callable[[Connector], Connector]
+    legend: tuple[LegendMark, ...] = ()
 
 
 def architecture_slides(
@@ -27,6 +39,8 @@ def architecture_slides(
     collapse_mode: str = "auto",
     depth: int = 2,
     fonts: tuple[float, ...] = (),
+    build: str = "none",
+    marking: Marking | None = None,
 ) -> list[SlideScene]:
     """The architecture view. A big model gets an overview of its blocks and a drill-down
     slide per distinct block (a click on a block jumps there and back); nested models get
@@ -48,6 +62,8 @@ def architecture_slides(
         links={n.id: _detail_key(n) for n in details},
         fuse=fuse,
         fonts=fonts,
+        build=build,
+        marking=marking,
     )
     for number, node in enumerate(details):
         nav = [("↑ overview", overview_key)]
@@ -70,6 +86,8 @@ def architecture_slides(
             prefix=_prefix(node),
             fuse=fuse,
             fonts=fonts,
+            build=build,
+            marking=marking,
         )
     return slides
 
@@ -129,10 +147,13 @@ def diagram_slides(
     prefix: str = "",
     fuse: bool = True,
     fonts: tuple[float, ...] = (),
+    build: str = "none",
+    marking: Marking | None = None,
 ) -> list[SlideScene]:
     """Slides of one layer graph: boxes, connectors, legend and the totals or navigation.
     Inside a block, names lose the block's `prefix` (the title carries it); with `fuse`, a
-    graph too big for its slide may draw layers with their normalization and activation.
+    graph too big for its slide may draw layers with their normalization and activation;
+    `build` reveals it click by click; `marking` restyles boxes and connectors (a diff).
 
     With `fonts` (sizes in points, largest first) the diagram is a figure for print: its text
     takes one of those sizes, the frame's content width is the printed width, and the frame
@@ -140,11 +161,12 @@ def diagram_slides(
     and the totals only on the overview."""
     if fonts:
         nav = None
-    lay = _Sizing(frame, direction, fonts, caption=about is None or not fonts)
+    marks = marking.legend if marking else ()
+    lay = _Sizing(frame, direction, fonts, caption=about is None or not fonts, marks=marks)
     drawn, layout = _drawn_graph(graph, lay, prefix, fuse)
     symbols, shown = _symbols(drawn), _categories(drawn)
     legend_font = min(layout.font_size, LEGEND_FONT) if fonts else LEGEND_FONT
-    band = legend_height(drawn, frame, shown, symbols, legend_font, lay.caption)
+    band = legend_height(drawn, frame, shown, symbols, legend_font, lay.caption, marks)
     if fonts:  # a figure is as tall as its drawing
         tallest = max(page.height for page in layout.pages)
         frame = replace(frame, content=replace(frame.content, h=tallest + band))
@@ -157,11 +179,14 @@ def diagram_slides(
 
         def make_box(node: Node, rect: Rect) -> Box:
             box = layer_box(node, rect, layout.style, theme, names[node.id])
-            return replace(box, link=links.get(node.id))
+            box = replace(box, link=links.get(node.id))
+            return marking.box(node, box) if marking else box
 
         boxes, connectors = place_page(drawn, page, area, layout.font_size, make_box)
         if fonts:  # thin lines and small heads beside print-sized text
             connectors = [replace(c, width=PRINT_LINE, arrow_size="sm") for c in connectors]
+        if marking:
+            connectors = [marking.connector(c) for c in connectors]
         boxes += legend_and_caption(
             drawn,
             frame,
@@ -172,6 +197,7 @@ def diagram_slides(
             symbols=symbols,
             font=legend_font,
             caption=lay.caption,
+            marks=marks,
         )
         slides.append(
             SlideScene(
@@ -180,6 +206,8 @@ def diagram_slides(
                 connectors=tuple(connectors),
                 notes=_architecture_notes(graph, drawn, page, number, total, about),
                 key=key if number == 1 else f"{key}:{number}",
+                steps=scene_steps(drawn, boxes, connectors, build),
+                diagram=Diagram(drawn, layout.style.font, layout.style.density, total == 1, prefix),
             )
         )
     return slides
@@ -202,13 +230,16 @@ class _Sizing:
     direction: str | None
     fonts: tuple[float, ...] = ()
     caption: bool = True
+    marks: tuple[LegendMark, ...] = ()  # legend entries besides categories and symbols
 
     def layout(self, graph: Graph, names: dict[str, str]) -> Layout:
         """The layout of `graph` (boxes showing `names`). In print: the shortest of
         PRINT_HEIGHTS at which it lays out whole within the width, tried from the tallest
         down (too narrow a width gives a drawing wider than the frame)."""
         if not self.fonts:
-            return layout_for(graph, self.frame, self.direction, names)
+            shown, symbols = _categories(graph), _symbols(graph)
+            band = legend_height(graph, self.frame, shown, symbols, marks=self.marks)
+            return layout_for(graph, self.frame, self.direction, names, band)
         best = self._within(graph, names, None)
         if not best.whole or not self.fits(best):
             return best
@@ -228,7 +259,7 @@ class _Sizing:
         styles = [Style(f, d) for d in DENSITIES for f in self.fonts]
         font = min(self.fonts[0], LEGEND_FONT)
         shown, symbols = _categories(graph), _symbols(graph)
-        band = legend_height(graph, self.frame, shown, symbols, font, self.caption)
+        band = legend_height(graph, self.frame, shown, symbols, font, self.caption, self.marks)
         content = self.frame.content
         widest = max(
             (

@@ -85,18 +85,8 @@ def visible_edges(graph: Graph, kept: set[str]) -> list[tuple[str, str]]:
     """Edges between kept nodes, passing through the hidden ones, in the graph's order."""
     result: dict[tuple[str, str], None] = {}
     for node in graph.nodes:
-        if node.id not in kept:
-            continue
-        stack, seen = list(graph.successors(node.id)), set()
-        while stack:
-            target = stack.pop()
-            if target in seen:
-                continue
-            seen.add(target)
-            if target in kept:
-                result[(node.id, target)] = None
-            else:
-                stack.extend(graph.successors(target))
+        if node.id in kept:
+            result.update(dict.fromkeys((node.id, t) for t in graph.nearest(node.id, kept)))
     return list(result)
 
 

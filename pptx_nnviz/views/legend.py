@@ -19,6 +19,17 @@ _ENTRY_GAP = 14.0
 _SEPARATOR = "  ·  "
 
 
+@dataclass(frozen=True)
+class LegendMark:
+    """A legend entry for a way of drawing boxes (a diff's added, changed, removed)."""
+
+    name: str
+    fill: ColorRef | None
+    line: ColorRef
+    width: float = 1.0
+    dashed: bool = False
+
+
 def caption_text(graph: Graph) -> str:
     total = graph.total_params
     return (
@@ -29,12 +40,18 @@ def caption_text(graph: Graph) -> str:
 
 
 def _entries(
-    graph: Graph, shown: Sequence[str] | None, symbols: Sequence[tuple[str, str]], font: float
+    graph: Graph,
+    shown: Sequence[str] | None,
+    symbols: Sequence[tuple[str, str]],
+    font: float,
+    marks: Sequence[LegendMark] = (),
 ) -> list[tuple[str, str, float]]:
-    """(kind, name, width): a category swatch or a merge symbol (preset, name)."""
+    """(kind, name, width): a category swatch, a merge symbol (preset, name) or a mark."""
     k = font / LEGEND_FONT
     categories = graph.categories() if shown is None else list(shown)
-    named = [("category", c) for c in categories] + list(symbols)
+    named = (
+        [("category", c) for c in categories] + list(symbols) + [("mark", m.name) for m in marks]
+    )
     return [
         (kind, name, (_SWATCH + _GAP + _ENTRY_GAP) * k + text_width(name, font))
         for kind, name in named
@@ -77,9 +94,10 @@ def _band(
     symbols: Sequence[tuple[str, str]],
     font: float,
     caption: bool,
+    marks: Sequence[LegendMark] = (),
 ) -> _Band:
     lines = caption_lines(graph, width, font) if caption else []
-    entries = _entries(graph, shown, symbols, font)
+    entries = _entries(graph, shown, symbols, font, marks)
     left = text_width(caption_text(graph), font) + 24 * font / LEGEND_FONT if lines else 0.0
     # the legend starts on the caption's row if the caption is one line with room beside it
     beside = not lines or len(lines) == 1 and (not entries or left + entries[0][2] <= width)
@@ -105,10 +123,11 @@ def legend_height(
     symbols: Sequence[tuple[str, str]] = (),
     font: float = LEGEND_FONT,
     caption: bool = True,
+    marks: Sequence[LegendMark] = (),
 ) -> float:
     """Height of the legend-and-caption band at the bottom of a diagram slide (text of `font`
-    points; `caption` False leaves the totals out)."""
-    band = _band(graph, frame.content.w, shown, symbols, font, caption)
+    points; `caption` False leaves the totals out; `marks` adds ways of drawing boxes)."""
+    band = _band(graph, frame.content.w, shown, symbols, font, caption, marks)
     return band.row_count * _row_height(font) + 8 * font / LEGEND_FONT
 
 
@@ -122,16 +141,18 @@ def legend_and_caption(
     symbols: Sequence[tuple[str, str]] = (),
     font: float = LEGEND_FONT,
     caption: bool = True,
+    marks: Sequence[LegendMark] = (),
 ) -> list[Box]:
     """The totals caption (left) and the legend (right) along the slide's bottom; with `nav`
     (label, slide key) pairs, links to other slides take the caption's place; `shown` limits
-    the legend to the categories a view draws; `symbols` adds (preset, name) merge symbols;
-    `font` sizes the text (a figure's), `caption` False leaves the totals out."""
+    the legend to the categories a view draws; `symbols` adds (preset, name) merge symbols
+    and `marks` ways of drawing boxes; `font` sizes the text (a figure's), `caption` False
+    leaves the totals out."""
     content = frame.content
     k = font / LEGEND_FONT
     row_h = _row_height(font)
     top = content.bottom - height + 8 * k
-    band = _band(graph, content.w, shown, symbols, font, caption)
+    band = _band(graph, content.w, shown, symbols, font, caption, marks)
     if nav:
         boxes = _nav_boxes(nav, content.x, top, row_h)
     else:
@@ -148,20 +169,23 @@ def legend_and_caption(
             for i, line in enumerate(band.caption)
         ]
     merge = theme.category_style("merge")
+    by_name = {m.name: m for m in marks}
     swatch, gap, entry_gap = _SWATCH * k, _GAP * k, _ENTRY_GAP * k
     for r, row in enumerate(band.rows):
         y = top + (band.first_row + r) * row_h
         x = content.right - sum(w for *_, w in row) + entry_gap - 2  # labels are 2 pt wider
         for kind, name, w in row:
             style = theme.category_style(name) if kind == "category" else merge
+            mark = by_name.get(name) if kind == "mark" else None
             boxes.append(
                 Box(
                     id=f"legend swatch {name}",
                     rect=Rect(x, y + (row_h - swatch) / 2, swatch, swatch),
-                    geometry="roundRect" if kind == "category" else kind,
-                    fill=style.fill,
-                    line=style.line,
-                    dashed=style.dashed,
+                    geometry=kind if kind not in ("category", "mark") else "roundRect",
+                    fill=mark.fill if mark else style.fill,
+                    line=mark.line if mark else style.line,
+                    line_width=min(mark.width, 2.0) if mark else 1.0,
+                    dashed=mark.dashed if mark else style.dashed,
                     rounding=0.25,
                     alt_text=f"Legend: {name}" + (" layers" if kind == "category" else ""),
                     group="legend",

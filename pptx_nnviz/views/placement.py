@@ -71,6 +71,7 @@ def place_page(
             target_site=route.target_site,
             points=tuple((x + dx, y + dy) for x, y in route.points),
             arrow=route.arrow,
+            edge=route.edge,
         )
         for route in page.routes
     ]

@@ -94,6 +94,19 @@ def summary_text(graph: Graph, fmt: str = "text") -> str:
             ensure_ascii=False,
         )
     header, rows = _table_rows(graph, not is_sequential(graph))
+    return table_text(f'Model: "{graph.name}"', header, rows, fmt, ("Param #",), totals(graph))
+
+
+def table_text(
+    title: str,
+    header: tuple[str, ...],
+    rows: list[tuple[str, ...]],
+    fmt: str,
+    numeric: tuple[str, ...],
+    footer: list[tuple[str, str]],
+) -> str:
+    """A table as plain text (aligned like Keras's summary), markdown or csv; `numeric`
+    columns align right, `footer` holds (label, value) lines after the table."""
     if fmt == "csv":
         out = io.StringIO()
         writer = csv.writer(out, lineterminator="\n")
@@ -103,23 +116,23 @@ def summary_text(graph: Graph, fmt: str = "text") -> str:
     if fmt == "markdown":
         lines = [
             "| " + " | ".join(header) + " |",
-            "|" + "|".join("---:" if h == "Param #" else "---" for h in header) + "|",
+            "|" + "|".join("---:" if h in numeric else "---" for h in header) + "|",
         ]
         lines += ["| " + " | ".join(c.replace("|", "\\|") for c in row) + " |" for row in rows]
-        lines += ["", *(f"**{label}:** {value}  " for label, value in totals(graph))]
-        return f'Model: "{graph.name}"\n\n' + "\n".join(lines)
+        lines += ["", *(f"**{label}:** {value}  " for label, value in footer)]
+        return f"{title}\n\n" + "\n".join(lines)
     widths = [max(len(r[i]) for r in [header, *rows]) for i in range(len(header))]
     rule = "─" * (sum(widths) + 3 * (len(widths) - 1))
 
     def line(cells: tuple[str, ...]) -> str:
         return "   ".join(
-            c.rjust(w) if header[i] == "Param #" else c.ljust(w)
+            c.rjust(w) if header[i] in numeric else c.ljust(w)
             for i, (c, w) in enumerate(zip(cells, widths))
         ).rstrip()
 
     body = [line(header), rule, *(line(r) for r in rows), rule]
-    body += [f"{label}: {value}" for label, value in totals(graph)]
-    return f'Model: "{graph.name}"\n' + "\n".join(body)
+    body += [f"{label}: {value}" for label, value in footer]
+    return f"{title}\n" + "\n".join(body)
 
 
 # --------------------------------------------------------------------------- slides
@@ -153,7 +166,7 @@ def summary_slides(graph: Graph, frame: Frame, folded: Graph | None = None) -> l
         "shape and parameter count" + (" and the layers feeding it." if with_links else ".")
     )
     align = ("l", "l", "r") + (("l",) if with_links else ())
-    return _table_slides(graph, frame, f"{graph.name}: summary", header, rows, align, notes)
+    return table_slides(graph, frame, f"{graph.name}: summary", header, rows, align, notes)
 
 
 def _block_slides(graph: Graph, folded: Graph, frame: Frame) -> list[SlideScene]:
@@ -174,7 +187,7 @@ def _block_slides(graph: Graph, folded: Graph, frame: Frame) -> list[SlideScene]
         f"{blocks} blocks (× N: that many identical blocks in a row, counted together). Each "
         "block's own layers are listed in the appendix at the end of the deck."
     )
-    return _table_slides(
+    return table_slides(
         graph,
         frame,
         f"{graph.name}: summary by block",
@@ -210,7 +223,7 @@ def _appendix_slides(folded: Graph, frame: Frame) -> list[SlideScene]:
         f"Appendix: the layers inside each block of {folded.name}, as model.summary() lists "
         "them; a run of identical blocks shows its first."
     )
-    slides = _table_slides(
+    slides = table_slides(
         folded,
         frame,
         f"Appendix: {folded.name} layers by block",
@@ -224,7 +237,7 @@ def _appendix_slides(folded: Graph, frame: Frame) -> list[SlideScene]:
     return [replace(s, appendix=True) for s in slides]
 
 
-def _table_slides(
+def table_slides(
     graph: Graph,
     frame: Frame,
     title: str,
@@ -239,8 +252,8 @@ def _table_slides(
 ) -> list[SlideScene]:
     """`rows` as tables under `title`, the header repeated, pages of equal length, the totals
     at the end; the font shrinks (down to MIN_FONT) to keep within `max_pages`."""
-    total_rows = [_totals_row(label, value, header) for label, value in totals(graph)] * (
-        1 if with_totals else 0
+    total_rows = (
+        [_totals_row(label, value, header) for label, value in totals(graph)] if with_totals else []
     )
     font = FONT
     for size in (14.0, 13.0, 12.0, 11.0):
