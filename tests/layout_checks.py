@@ -52,11 +52,38 @@ def check_layout(
                         assert not other.rect.crossed_by(p, q), f"{route.edge} crosses {other_id}"
         shared = [key for key, n in sites.items() if n > 1]
         assert not shared, f"arrows sharing a glue site: {shared[:3]}"
+        along = runs_along(page.routes)
+        assert not along, f"lines of unrelated edges running along each other: {along[:3]}"
         markers = Counter(b.id.split(" ", 2)[2] for b in page.boxes if b.kind == "marker")
         assert all(n == 1 for n in markers.values()), "both markers of a cut on one page"
     assert placed == Counter(node_ids), "every node is placed exactly once"
     missing = set(edges) - drawn
     assert not missing, f"edges not drawn: {sorted(missing)[:5]}"
+
+
+def runs_along(routes) -> list[tuple]:
+    """Pairs of edges with neither end in common whose lines run along each other (collinear
+    segments overlapping by more than a point): a reader cannot tell them apart."""
+    segments = []
+    for route in routes:
+        ends = (route.edge[0] or route.source, route.edge[1] or route.target)
+        for p, q in zip(route.points, route.points[1:]):
+            segments.append((ends, p, q))
+    found = []
+    for i, (e1, p1, q1) in enumerate(segments):
+        for e2, p2, q2 in segments[i + 1 :]:
+            if e1[0] == e2[0] or e1[1] == e2[1]:
+                continue
+            for axis in (0, 1):  # 0: vertical segments (same x); 1: horizontal (same y)
+                if not (abs(p1[axis] - q1[axis]) < 0.01 and abs(p2[axis] - q2[axis]) < 0.01):
+                    continue
+                if abs(p1[axis] - p2[axis]) > 0.5:
+                    continue
+                lo1, hi1 = sorted((p1[1 - axis], q1[1 - axis]))
+                lo2, hi2 = sorted((p2[1 - axis], q2[1 - axis]))
+                if min(hi1, hi2) - max(lo1, lo2) > 1.0:
+                    found.append((e1, e2))
+    return found
 
 
 def same_page_markers(layout: Layout) -> int:

@@ -87,10 +87,14 @@ def route_piece(
     outputs: dict[str, int] = defaultdict(int)
     for plan in plans:
         outputs[plan.chain[0]] += 1
+    runs: _SideRuns = defaultdict(list)
+    for plan in plans:  # the side entries merges chose
+        if plan.side:
+            _claim_entry(plan, items, rects, runs, check=False)
     for plan in plans:
-        _fewer_turns(plan, x, items, order, rects, taken, reserved)
+        _fewer_turns(plan, x, items, order, rects, taken, reserved, runs)
         if outputs[plan.chain[0]] > 1:
-            _fan_out(plan, items, order, rects, taken, reserved)
+            _fan_out(plan, x, items, order, rects, taken, reserved, runs)
     jogs = _plan_points(plans, items, rects)
     _allocate_tracks(plans, jogs, bands)
     paths = []
@@ -111,6 +115,34 @@ def route_piece(
     return paths, rects, ports
 
 
+#: The level runs of links leaving their sources sideways, per rank: (low x, high x, source).
+_SideRuns = dict[int, list[tuple[float, float, str]]]
+
+
+def _claim_run(
+    owner: str, rank: int, x_from: float, x_to: float, runs: _SideRuns, check: bool = True
+) -> bool:
+    """Claim a level run at the height of rank `rank`'s centre (which every box of the rank
+    shares: links leave and enter boxes sideways there), unless another owner's run already
+    covers part of it."""
+    lo, hi = sorted((x_from, x_to))
+    if check and any(o != owner and lo < b - 0.5 and a < hi - 0.5 for a, b, o in runs[rank]):
+        return False
+    runs[rank].append((lo, hi, owner))
+    return True
+
+
+def _claim_entry(
+    plan: _Plan, items: dict[str, Item], rects: dict[str, Rect], runs: _SideRuns, check: bool
+) -> bool:
+    """Claim the level run of a link entering its target from the side."""
+    target = plan.chain[-1]
+    shape = items[target].shape if items[target].shape in ("box", "circle") else "box"
+    sx = site_point(shape, rects[target], plan.site)[0]
+    owner = f"into {target}"
+    return _claim_run(owner, items[target].rank, plan.approach_x, sx, runs, check)
+
+
 def _fewer_turns(
     plan: _Plan,
     x: dict[str, float],
@@ -119,6 +151,7 @@ def _fewer_turns(
     rects: dict[str, Rect],
     taken: dict[str, set[str]],
     reserved: dict[str, set[str]],
+    runs: _SideRuns,
 ) -> None:
     """A long link whose lane is neither under its source nor over its target site would
     turn four times: let it enter its target from the side, or leave its source from the
@@ -135,7 +168,8 @@ def _fewer_turns(
     site = {-1: W, 1: E}.get(side)
     if site is not None and site not in taken[target]:
         sx, sy = site_point(shape, rect, site)
-        if _side_clear(plan.approach_x, sx, sy, side, target, items, order, rects, x):
+        clear = _side_clear(plan.approach_x, sx, sy, side, target, items, order, rects, x)
+        if clear and _claim_run(f"into {target}", item.rank, plan.approach_x, sx, runs):
             taken[target].discard(plan.site)
             plan.site, plan.side = site, True
             taken[target].add(site)
@@ -145,17 +179,22 @@ def _fewer_turns(
     site = {-1: W, 1: E}.get(side)
     if site is None or site in taken.get(source, ()) or site in reserved.get(source, ()):
         return
-    if _clear_beside(source, plan.lane_x, items, order, rects):
+    rank = items[source].rank
+    if _clear_beside(source, plan.lane_x, items, order, rects, x) and _claim_run(
+        source, rank, src.cx, plan.lane_x, runs
+    ):
         plan.leaves = site
 
 
 def _fan_out(
     plan: _Plan,
+    x: dict[str, float],
     items: dict[str, Item],
     order: list[list[str]],
     rects: dict[str, Rect],
     taken: dict[str, set[str]],
     reserved: dict[str, set[str]],
+    runs: _SideRuns,
 ) -> None:
     """A fork's branch that runs down beside the fork leaves it from the side (W or E) and
     turns once, instead of leaving below it and turning twice."""
@@ -174,18 +213,27 @@ def _fan_out(
     site = {-1: W, 1: E}.get(side)
     if site is None or site in taken.get(source, ()) or site in reserved.get(source, ()):
         return
-    if _clear_beside(source, first, items, order, rects):
+    if _clear_beside(source, first, items, order, rects, x) and _claim_run(
+        source, items[source].rank, src.cx, first, runs
+    ):
         plan.leaves, plan.first_x = site, first
 
 
 def _clear_beside(
-    source: str, x: float, items: dict[str, Item], order: list[list[str]], rects: dict[str, Rect]
+    source: str,
+    x_to: float,
+    items: dict[str, Item],
+    order: list[list[str]],
+    rects: dict[str, Rect],
+    x: dict[str, float],
 ) -> bool:
-    """Does no other box of the source's rank stand between the source and `x`?"""
-    lo, hi = sorted((x, rects[source].cx))
+    """Does no other box of the source's rank stand between the source and `x_to`, and no
+    other link's lane run down at `x_to` there?"""
+    lo, hi = sorted((x_to, rects[source].cx))
     return not any(
-        v != source and v in rects and rects[v].right > lo and rects[v].x < hi
+        rects[v].right > lo and rects[v].x < hi if v in rects else abs(x[v] - x_to) < 1.0
         for v in order[items[source].rank]
+        if v != source
     )
 
 
@@ -386,21 +434,44 @@ def _plan_points(
     return jogs
 
 
-def interval_tracks(spans: dict, margin: float = 0.5) -> dict:
+def interval_tracks(
+    spans: dict, margin: float = 0.5, above: set[tuple] | frozenset = frozenset()
+) -> dict:
     """A track number for each key's (low, high) span, spans on one track never overlapping
-    (within `margin`): the fewest tracks, leftmost spans first (interval colouring)."""
-    ends: list[float] = []  # right end of the last span on each track
-    tracks = {}
-    for key, (lo, hi) in sorted(spans.items(), key=lambda item: item[1]):
-        for t, end in enumerate(ends):
-            if end < lo - margin:
-                ends[t] = hi
-                tracks[key] = t
-                break
-        else:
-            tracks[key] = len(ends)
-            ends.append(hi)
+    (within `margin`): the fewest tracks, leftmost spans first (interval colouring). A pair
+    (a, b) in `above` puts a's track before b's (when the pairs form no cycle)."""
+    order = sorted(spans, key=lambda key: spans[key])
+    waiting = {key: {a for a, b in above if b == key and a != key and a in spans} for key in spans}
+    taken: list[list[tuple[float, float]]] = []  # the spans on each track
+    tracks: dict = {}
+    while order:
+        # the leftmost span whose spans-above are placed (or the leftmost, to break a cycle)
+        key = next((k for k in order if waiting[k] <= tracks.keys()), order[0])
+        order.remove(key)
+        lo, hi = spans[key]
+        first = max((tracks[a] + 1 for a in waiting[key] if a in tracks), default=0)
+        t = first
+        while t < len(taken) and any(
+            lo <= end + margin and start <= hi + margin for start, end in taken[t]
+        ):
+            t += 1
+        if t == len(taken):
+            taken.append([])
+        taken[t].append((lo, hi))
+        tracks[key] = t
     return tracks
+
+
+def _stacking(jogs: list[_Jog]) -> set[tuple]:
+    """(a, b) owner pairs whose jogs must run a above b: a's line comes down at the x where
+    b's line goes on down (a box right above an unrelated one), so that the two vertical
+    pieces do not run along each other."""
+    return {
+        (a.owner, b.owner)
+        for a in jogs
+        for b in jogs
+        if a.owner != b.owner and abs(a.x0 - b.x1) < 0.5
+    }
 
 
 def _allocate_tracks(
@@ -416,7 +487,9 @@ def _allocate_tracks(
             lo, hi = sorted((jog.x0, jog.x1))
             span = spans.setdefault(jog.owner, [lo, hi])
             span[0], span[1] = min(span[0], lo), max(span[1], hi)
-        track_of = interval_tracks({owner: (lo, hi) for owner, (lo, hi) in spans.items()})
+        track_of = interval_tracks(
+            {owner: (lo, hi) for owner, (lo, hi) in spans.items()}, above=_stacking(members)
+        )
         top = bands[index][0] + bands[index][1]
         bottom = bands[index + 1][0] - _PORT  # clear of the ports on the next rank's boxes
         step = (bottom - top) / (max(track_of.values(), default=0) + 2)
