@@ -70,3 +70,9 @@ def clicks(*decks: Path) -> dict[str, list[list[list[str]]]]:
 def round_trip(*pairs: tuple[Path, Path]) -> None:
     """Open each source deck in Impress and save it as its target (.pptx)."""
     _probe("roundtrip", *(str(p) for pair in pairs for p in pair))
+
+
+def edit(source: Path, target: Path, name: str, dx_mm: float, text: str) -> None:
+    """Open `source` in Impress, move the shape `name` on its first slide `dx_mm` millimetres
+    to the right, retype its text, and save as `target` (.pptx)."""
+    _probe("edit", str(source), str(target), name, str(dx_mm), text)

@@ -4,6 +4,10 @@ e.g. Debian's /usr/bin/python3 with python3-uno; `tests/impress.py` calls it).
     python3 impress_probe.py effects DECK.pptx...        -> JSON: per deck, per slide, the
                                                             clicks as lists of shape names
     python3 impress_probe.py roundtrip IN.pptx OUT.pptx  -> IN opened and saved as OUT
+    python3 impress_probe.py edit IN.pptx OUT.pptx NAME DX_MM TEXT
+                                                         -> on IN's first slide, the shape
+                                                            NAME (in groups too) moved DX_MM
+                                                            mm right and retyped; saved as OUT
 
 One LibreOffice process with a throw-away profile serves all the decks given.
 """
@@ -20,6 +24,7 @@ import time
 from pathlib import Path
 
 import uno  # noqa: F401  (makes the com.sun.star imports below work)
+from com.sun.star.awt import Point
 from com.sun.star.beans import PropertyValue
 
 ON_CLICK, WITH_PREVIOUS, AFTER_PREVIOUS = 1, 2, 3
@@ -136,13 +141,43 @@ def effects(impress: Impress, path: str) -> list[list[list[str]]]:
         doc.close(True)
 
 
-def roundtrip(impress: Impress, source: str, target: str) -> None:
+def roundtrip(impress: Impress, source: str, target: str, change=None) -> None:
+    """Open `source`, apply `change` to the document (if any), save it as `target`."""
     doc = impress.open(source)
     try:
+        if change is not None:
+            change(doc)
         url = Path(target).resolve().as_uri()
         doc.storeToURL(url, (_prop("FilterName", "Impress MS PowerPoint 2007 XML"),))
     finally:
         doc.close(True)
+
+
+def _find(shapes, name: str):
+    """The shape called `name` among `shapes`, inside groups too."""
+    for i in range(shapes.getCount()):
+        shape = shapes.getByIndex(i)
+        if shape.Name == name:
+            return shape
+        if shape.ShapeType == "com.sun.star.drawing.GroupShape":
+            found = _find(shape, name)
+            if found is not None:
+                return found
+    return None
+
+
+def edit(impress: Impress, source: str, target: str, name: str, dx_mm: str, text: str) -> None:
+    """What a person does: move a box to the right and retype its label, then save."""
+
+    def change(doc) -> None:
+        shape = _find(doc.DrawPages.getByIndex(0), name)
+        if shape is None:
+            raise SystemExit(f"no shape named {name}")
+        position = shape.Position
+        shape.Position = Point(position.X + int(float(dx_mm) * 100), position.Y)  # 1/100 mm
+        shape.setString(text)
+
+    roundtrip(impress, source, target, change)
 
 
 def main(argv: list[str]) -> int:
@@ -154,6 +189,8 @@ def main(argv: list[str]) -> int:
         elif command == "roundtrip":
             for source, target in zip(paths[::2], paths[1::2]):
                 roundtrip(impress, source, target)
+        elif command == "edit":
+            edit(impress, *paths)
         else:
             raise SystemExit(f"unknown command {command}")
     finally:

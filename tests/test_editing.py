@@ -4,13 +4,10 @@ spilling out, connectors stay behind the boxes, the legend stays one group."""
 
 from __future__ import annotations
 
-import shutil
-import subprocess
-from pathlib import Path
-
 import models
 import pytest
 from deck_checks import all_shapes
+from impress import edit, require_impress
 from pptx import Presentation
 from pptx.enum.shapes import MSO_SHAPE_TYPE
 from pptx.oxml.ns import qn
@@ -18,35 +15,17 @@ from pptx.oxml.ns import qn
 from pptx_nnviz.deck import build_deck
 from pptx_nnviz.keras_loader import to_graph
 
-SCRIPT = Path(__file__).parent / "uno" / "edit_in_impress.py"
-SYSTEM_PYTHON = "/usr/bin/python3"
-
-
-def _uno_available() -> bool:
-    if shutil.which("soffice") is None or not Path(SYSTEM_PYTHON).exists():
-        return False
-    probe = subprocess.run([SYSTEM_PYTHON, "-c", "import uno"], capture_output=True)
-    return probe.returncode == 0
-
-
-pytestmark = pytest.mark.skipif(
-    not _uno_available(), reason="LibreOffice's Python UNO bridge (python3-uno) is not installed"
-)
-
 
 @pytest.fixture(scope="module")
 def edited(tmp_path_factory):
+    require_impress()
     folder = tmp_path_factory.mktemp("editing")
     deck = build_deck(
         to_graph(models.example("small_resnet")), folder / "deck.pptx", views=["architecture"]
     )
     out = folder / "edited.pptx"
     text = "block1_conv1: a 3×3 convolution, retyped with a much longer label"
-    subprocess.run(
-        [SYSTEM_PYTHON, str(SCRIPT), str(deck), str(out), "block1_conv1", "30", text],
-        check=True,
-        timeout=240,
-    )
+    edit(deck, out, "block1_conv1", 30, text)
     return Presentation(str(deck)).slides[0], Presentation(str(out)).slides[0], text
 
 
