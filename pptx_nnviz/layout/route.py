@@ -87,14 +87,14 @@ def route_piece(
     outputs: dict[str, int] = defaultdict(int)
     for plan in plans:
         outputs[plan.chain[0]] += 1
-    runs: _SideRuns = defaultdict(list)
+    board = _Board(x, items, order, rects, taken, reserved)
     for plan in plans:  # the side entries merges chose
         if plan.side:
-            _claim_entry(plan, items, rects, runs, check=False)
+            _claim_entry(plan, board)
     for plan in plans:
-        _fewer_turns(plan, x, items, order, rects, taken, reserved, runs)
+        _fewer_turns(plan, board)
         if outputs[plan.chain[0]] > 1:
-            _fan_out(plan, x, items, order, rects, taken, reserved, runs)
+            _fan_out(plan, board)
     jogs = _plan_points(plans, items, rects)
     _allocate_tracks(plans, jogs, bands)
     paths = []
@@ -115,48 +115,47 @@ def route_piece(
     return paths, rects, ports
 
 
-#: The level runs of links leaving their sources sideways, per rank: (low x, high x, source).
-_SideRuns = dict[int, list[tuple[float, float, str]]]
+@dataclass
+class _Board:
+    """What the choices of side exits and entries look at: positions, items, ranks' order,
+    boxes, the sites taken and reserved on each box, and the level runs claimed per rank
+    ((low x, high x, owner) at the height of the rank's centre, which every box of a rank
+    shares: links leave and enter boxes sideways there)."""
+
+    x: dict[str, float]
+    items: dict[str, Item]
+    order: list[list[str]]
+    rects: dict[str, Rect]
+    taken: dict[str, set[str]]
+    reserved: dict[str, set[str]]
+    runs: dict[int, list[tuple[float, float, str]]] = field(
+        default_factory=lambda: defaultdict(list)
+    )
+
+    def claim(self, owner: str, rank: int, x_from: float, x_to: float) -> bool:
+        """Claim a level run on `rank`, unless another owner's run covers part of it."""
+        lo, hi = sorted((x_from, x_to))
+        if any(o != owner and lo < b - 0.5 and a < hi - 0.5 for a, b, o in self.runs[rank]):
+            return False
+        self.runs[rank].append((lo, hi, owner))
+        return True
 
 
-def _claim_run(
-    owner: str, rank: int, x_from: float, x_to: float, runs: _SideRuns, check: bool = True
-) -> bool:
-    """Claim a level run at the height of rank `rank`'s centre (which every box of the rank
-    shares: links leave and enter boxes sideways there), unless another owner's run already
-    covers part of it."""
-    lo, hi = sorted((x_from, x_to))
-    if check and any(o != owner and lo < b - 0.5 and a < hi - 0.5 for a, b, o in runs[rank]):
-        return False
-    runs[rank].append((lo, hi, owner))
-    return True
-
-
-def _claim_entry(
-    plan: _Plan, items: dict[str, Item], rects: dict[str, Rect], runs: _SideRuns, check: bool
-) -> bool:
+def _claim_entry(plan: _Plan, board: _Board) -> None:
     """Claim the level run of a link entering its target from the side."""
     target = plan.chain[-1]
-    shape = items[target].shape if items[target].shape in ("box", "circle") else "box"
-    sx = site_point(shape, rects[target], plan.site)[0]
-    owner = f"into {target}"
-    return _claim_run(owner, items[target].rank, plan.approach_x, sx, runs, check)
+    item = board.items[target]
+    shape = item.shape if item.shape in ("box", "circle") else "box"
+    sx = site_point(shape, board.rects[target], plan.site)[0]
+    board.runs[item.rank].append((*sorted((plan.approach_x, sx)), f"into {target}"))
 
 
-def _fewer_turns(
-    plan: _Plan,
-    x: dict[str, float],
-    items: dict[str, Item],
-    order: list[list[str]],
-    rects: dict[str, Rect],
-    taken: dict[str, set[str]],
-    reserved: dict[str, set[str]],
-    runs: _SideRuns,
-) -> None:
+def _fewer_turns(plan: _Plan, board: _Board) -> None:
     """A long link whose lane is neither under its source nor over its target site would
     turn four times: let it enter its target from the side, or leave its source from the
     side, where that is free (else `split_long` cuts it at a junction dot)."""
     source, target = plan.chain[0], plan.chain[-1]
+    x, items, rects, taken = board.x, board.items, board.rects, board.taken
     if plan.lane_x is None or plan.side or plan.port or abs(plan.lane_x - x[source]) < 0.01:
         return
     item = items[target]
@@ -168,71 +167,61 @@ def _fewer_turns(
     site = {-1: W, 1: E}.get(side)
     if site is not None and site not in taken[target]:
         sx, sy = site_point(shape, rect, site)
-        clear = _side_clear(plan.approach_x, sx, sy, side, target, items, order, rects, x)
-        if clear and _claim_run(f"into {target}", item.rank, plan.approach_x, sx, runs):
+        ax = plan.approach_x
+        clear = _side_clear(ax, sx, sy, side, target, items, board.order, rects, x)
+        if clear and board.claim(f"into {target}", item.rank, ax, sx):
             taken[target].discard(plan.site)
             plan.site, plan.side = site, True
             taken[target].add(site)
             return
-    src = rects[source]
-    side = -1 if plan.lane_x < src.x else 1 if plan.lane_x > src.right else 0
-    site = {-1: W, 1: E}.get(side)
-    if site is None or site in taken.get(source, ()) or site in reserved.get(source, ()):
-        return
-    rank = items[source].rank
-    if _clear_beside(source, plan.lane_x, items, order, rects, x) and _claim_run(
-        source, rank, src.cx, plan.lane_x, runs
-    ):
-        plan.leaves = site
+    _leave_sideways(plan, plan.lane_x, 0.0, board)
 
 
-def _fan_out(
-    plan: _Plan,
-    x: dict[str, float],
-    items: dict[str, Item],
-    order: list[list[str]],
-    rects: dict[str, Rect],
-    taken: dict[str, set[str]],
-    reserved: dict[str, set[str]],
-    runs: _SideRuns,
-) -> None:
+def _fan_out(plan: _Plan, board: _Board) -> None:
     """A fork's branch that runs down beside the fork leaves it from the side (W or E) and
     turns once, instead of leaving below it and turning twice."""
     if plan.leaves != S or plan.side and plan.lane_x is None:
         return
-    source, target = plan.chain[0], plan.chain[-1]
-    src = rects[source]
-    shape = "circle" if plan.port else items[target].shape
+    target = plan.chain[-1]
+    shape = "circle" if plan.port else board.items[target].shape
     shape = shape if shape in ("box", "circle") else "box"
     first = (
         plan.lane_x
         if plan.lane_x is not None
-        else site_point(shape, rects[plan.port or target], plan.site)[0]
+        else site_point(shape, board.rects[plan.port or target], plan.site)[0]
     )
-    side = -1 if first < src.x - 1 else 1 if first > src.right + 1 else 0
+    if _leave_sideways(plan, first, 1.0, board):
+        plan.first_x = first
+
+
+def _leave_sideways(plan: _Plan, x_to: float, margin: float, board: _Board) -> bool:
+    """Let `plan` leave its source from the side facing `x_to` (more than `margin` beyond
+    the box) and run level to there, where that site is free and the way is clear."""
+    source = plan.chain[0]
+    src = board.rects[source]
+    side = -1 if x_to < src.x - margin else 1 if x_to > src.right + margin else 0
     site = {-1: W, 1: E}.get(side)
-    if site is None or site in taken.get(source, ()) or site in reserved.get(source, ()):
-        return
-    if _clear_beside(source, first, items, order, rects, x) and _claim_run(
-        source, items[source].rank, src.cx, first, runs
+    if (
+        site is None
+        or site in board.taken.get(source, ())
+        or site in board.reserved.get(source, ())
     ):
-        plan.leaves, plan.first_x = site, first
+        return False
+    rank = board.items[source].rank
+    if not _clear_beside(source, x_to, board) or not board.claim(source, rank, src.cx, x_to):
+        return False
+    plan.leaves = site
+    return True
 
 
-def _clear_beside(
-    source: str,
-    x_to: float,
-    items: dict[str, Item],
-    order: list[list[str]],
-    rects: dict[str, Rect],
-    x: dict[str, float],
-) -> bool:
+def _clear_beside(source: str, x_to: float, board: _Board) -> bool:
     """Does no other box of the source's rank stand between the source and `x_to`, and no
     other link's lane run down at `x_to` there?"""
+    rects = board.rects
     lo, hi = sorted((x_to, rects[source].cx))
     return not any(
-        rects[v].right > lo and rects[v].x < hi if v in rects else abs(x[v] - x_to) < 1.0
-        for v in order[items[source].rank]
+        rects[v].right > lo and rects[v].x < hi if v in rects else abs(board.x[v] - x_to) < 1.0
+        for v in board.order[board.items[source].rank]
         if v != source
     )
 
