@@ -132,22 +132,28 @@ class _Board:
         default_factory=lambda: defaultdict(list)
     )
 
-    def claim(self, owner: str, rank: int, x_from: float, x_to: float) -> bool:
-        """Claim a level run on `rank`, unless another owner's run covers part of it."""
+    def claim(self, owner: str, rank: int, x_from: float, x_to: float, force: bool = False) -> bool:
+        """Claim a level run on `rank`, unless another owner's run covers part of it (with
+        `force`, whatever is there: a choice already made)."""
         lo, hi = sorted((x_from, x_to))
-        if any(o != owner and lo < b - 0.5 and a < hi - 0.5 for a, b, o in self.runs[rank]):
+        runs = self.runs[rank]
+        if not force and any(o != owner and lo < b - 0.5 and a < hi - 0.5 for a, b, o in runs):
             return False
-        self.runs[rank].append((lo, hi, owner))
+        runs.append((lo, hi, owner))
         return True
+
+    def claim_entry(self, plan: _Plan, sx: float, force: bool = False) -> bool:
+        """Claim the level run of `plan` entering its target sideways at x `sx`."""
+        target = plan.chain[-1]
+        rank = self.items[target].rank
+        return self.claim(f"into {target}", rank, plan.approach_x, sx, force)
 
 
 def _claim_entry(plan: _Plan, board: _Board) -> None:
-    """Claim the level run of a link entering its target from the side."""
-    target = plan.chain[-1]
-    item = board.items[target]
+    """Claim the level run of a link its merge already chose to enter from the side."""
+    item = board.items[plan.chain[-1]]
     shape = item.shape if item.shape in ("box", "circle") else "box"
-    sx = site_point(shape, board.rects[target], plan.site)[0]
-    board.runs[item.rank].append((*sorted((plan.approach_x, sx)), f"into {target}"))
+    board.claim_entry(plan, site_point(shape, board.rects[plan.chain[-1]], plan.site)[0], True)
 
 
 def _fewer_turns(plan: _Plan, board: _Board) -> None:
@@ -167,9 +173,8 @@ def _fewer_turns(plan: _Plan, board: _Board) -> None:
     site = {-1: W, 1: E}.get(side)
     if site is not None and site not in taken[target]:
         sx, sy = site_point(shape, rect, site)
-        ax = plan.approach_x
-        clear = _side_clear(ax, sx, sy, side, target, items, board.order, rects, x)
-        if clear and board.claim(f"into {target}", item.rank, ax, sx):
+        clear = _side_clear(plan.approach_x, sx, sy, side, target, items, board.order, rects, x)
+        if clear and board.claim_entry(plan, sx):
             taken[target].discard(plan.site)
             plan.site, plan.side = site, True
             taken[target].add(site)
