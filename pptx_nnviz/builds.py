@@ -70,11 +70,16 @@ class _Link:
 
 
 def diagram_steps(
-    graph: Graph, box_ids: Sequence[str], links: Sequence[_Link], mode: str
+    graph: Graph,
+    box_ids: Sequence[str],
+    links: Sequence[_Link],
+    mode: str,
+    grouped: dict[str, str] | None = None,
 ) -> tuple[tuple[str, ...], ...]:
     """The box ids each click reveals, in order. Layer boxes appear at their level; a
     stand-in (junction, port, marker) with the layer its edge arrives at, or right after
-    the layer its edge leaves when that one ends on another slide."""
+    the layer its edge leaves when that one ends on another slide; a stand-in `grouped`
+    with a layer (its ports, in one group on the slide) with that layer."""
     if mode == "none":
         return ()
     level = levels(graph, mode)
@@ -91,6 +96,9 @@ def diagram_steps(
         for end in (link.source, link.target):
             if end not in present:
                 key[end] = min(key.get(end, math.inf), when)
+    for member, owner in (grouped or {}).items():
+        if owner in key and member in key:
+            key[member] = key[owner]
     order = sorted(set(key.values()))
     return tuple(tuple(b for b in box_ids if key.get(b) == value) for value in order)
 
@@ -98,7 +106,12 @@ def diagram_steps(
 def scene_steps(graph: Graph, boxes: Sequence, connectors: Sequence, mode: str) -> tuple:
     """`diagram_steps` of a scene's boxes and connectors (scene.Box, scene.Connector)."""
     links = [_Link(c.source, c.target, c.edge) for c in connectors if c.edge[0]]
-    return diagram_steps(graph, [b.id for b in boxes], links, mode)
+    grouped = {
+        b.id: b.group.removeprefix("with ")
+        for b in boxes
+        if b.group.startswith("with ") and b.id not in graph.by_id
+    }
+    return diagram_steps(graph, [b.id for b in boxes], links, mode, grouped)
 
 
 # --------------------------------------------------------------------------- XML

@@ -167,7 +167,8 @@ def _find(shapes, name: str):
 
 
 def edit(impress: Impress, source: str, target: str, name: str, dx_mm: str, text: str) -> None:
-    """What a person does: move a box to the right and retype its label, then save."""
+    """What a person does: move a box (or a group) to the right and retype its label (unless
+    `text` is empty), then save."""
 
     def change(doc) -> None:
         shape = _find(doc.DrawPages.getByIndex(0), name)
@@ -175,7 +176,8 @@ def edit(impress: Impress, source: str, target: str, name: str, dx_mm: str, text
             raise SystemExit(f"no shape named {name}")
         position = shape.Position
         shape.Position = Point(position.X + int(float(dx_mm) * 100), position.Y)  # 1/100 mm
-        shape.setString(text)
+        if text:
+            shape.setString(text)
 
     roundtrip(impress, source, target, change)
 

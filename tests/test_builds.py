@@ -84,7 +84,12 @@ def test_decks_play_in_order_in_impress(built):
             assert len(shown) == len(set(shown)), f"{where}: a shape revealed twice"
             assert set(shown) == boxes | set(edges), f"{where}: {set(shown) ^ (boxes | set(edges))}"
             assert not any(s.startswith(STANDING) for s in shown)
-            click_of = {s: k for k, click in enumerate(slide_clicks) for s in click}
+            # a layer grouped with its ports is revealed as its group ("group with X")
+            click_of = {
+                s.removeprefix("group with "): k
+                for k, click in enumerate(slide_clicks)
+                for s in click
+            }
             for edge in edges:
                 source, target = edge.removeprefix("edge ").split(" -> ")
                 assert click_of[edge] == click_of[target], f"{where}: {edge} not with {target}"

@@ -160,3 +160,66 @@ def test_wide_fan_out_fits_and_many_inputs_get_ports():
     layout = _lay_out(["root", *leaves, "sink"], edges)
     ports = [b for b in layout.pages[0].boxes if b.kind == "port"]
     assert len(ports) == 8 and all(b.refs == ("sink",) for b in ports)
+
+
+def _turns(layout: Layout, edge: tuple[str, str]) -> int:
+    """Turns along an edge's drawn path (its parts joined at junction dots count as one)."""
+    parts = [r.points for r in layout.pages[0].routes if r.edge == edge]
+    assert parts, f"{edge} is not drawn"
+    points = [p for part in parts for p in part]
+    turns = 0
+    for a, b, c in zip(points, points[1:], points[2:]):
+        cross = (b[0] - a[0]) * (c[1] - b[1]) - (b[1] - a[1]) * (c[0] - b[0])
+        turns += abs(cross) > 0.01
+    return turns
+
+
+def test_bars_take_each_branch_straight():
+    """A block's input and a Concatenate drawn as bars stretched over the branches (as the
+    Inception papers draw them): every branch leaves and arrives straight, each at its own
+    port on the bar."""
+    nodes, edges, ends, firsts = ["in"], [], [], []
+    for b, depth in enumerate([1, 3, 5, 2]):
+        chain = [f"br{b}_{d}" for d in range(depth)]
+        nodes += chain
+        edges += [("in", chain[0]), *zip(chain, chain[1:])]
+        ends.append(chain[-1])
+        firsts.append(chain[0])
+    nodes.append("cat")
+    edges += [(end, "cat") for end in ends]
+    shapes = {"in": "bar", "cat": "bar"}
+    layout = layout_graph(nodes, edges, _size, AREA, shapes=shapes, direction="TB")
+    check_layout(layout, nodes, edges, AREA)
+    rects = _rects(layout)
+    for bar, branches in (("in", firsts), ("cat", ends)):
+        xs = [rects[v].cx for v in branches]
+        assert rects[bar].x < min(xs) and rects[bar].right > max(xs), f"{bar} spans its branches"
+    for edge in [("in", f) for f in firsts] + [(e, "cat") for e in ends]:
+        assert _turns(layout, edge) == 0, f"{edge} turns"
+    ports = [b for b in layout.pages[0].boxes if b.kind == "port"]
+    assert sorted(b.refs[0] for b in ports) == ["cat"] * 4 + ["in"] * 4
+
+
+@pytest.mark.parametrize("fork_shape", ["bar", "box"])
+def test_a_shortcut_starts_under_its_fork_and_turns_once(fork_shape):
+    """A shortcut leaves its fork's bottom edge right above its lane (the fork a block's
+    input bar, or a box grown a little both ways) and turns once, into its merge's side."""
+    main = ["f", "g1", "g2", "g3", "mul"]
+    edges = [*zip(main, main[1:]), ("f", "mul"), ("mul", "out")]
+    nodes = [*main, "out"]
+    shapes = {"f": fork_shape, "mul": "circle"}
+    sizes = {v: (144.0, 24.0) for v in nodes} | {"mul": (24.0, 24.0), "g2": (90.0, 24.0)}
+    layout = layout_graph(
+        nodes, edges, lambda v, style: sizes[v], AREA, shapes=shapes, direction="TB"
+    )
+    check_layout(layout, nodes, edges, AREA)
+    rects = _rects(layout)
+    assert _turns(layout, ("f", "mul")) == 1
+    first = next(r for r in layout.pages[0].routes if r.edge == ("f", "mul"))
+    port = next(b for b in layout.pages[0].boxes if b.id == first.source)
+    assert port.kind == "port" and port.refs == ("f",)
+    column = main[1:] if fork_shape == "bar" else main  # a bar stretches one way
+    assert len({round(rects[v].cx, 2) for v in column}) == 1, "the main path is one column"
+    assert _turns(layout, ("f", "g1")) == 0
+    if fork_shape == "box":
+        assert rects["f"].w <= 144.0 + 2 * 24.0, "a box grows at most 24 pt each side"

@@ -7,6 +7,7 @@ import re
 
 import pytest
 from click.testing import CliRunner
+from deck_checks import all_shapes
 from pptx import Presentation
 
 from pptx_nnviz import load_graph, summary_records
@@ -113,7 +114,7 @@ def test_layers_are_model_summary_rows(build, tmp_path, monkeypatch):
 
     path = build_deck(graph, tmp_path / "deck.pptx", views=["architecture", "summary"])
     prs = Presentation(str(path))
-    boxes = {s.name for slide in prs.slides for s in slide.shapes}
+    boxes = {s.name for slide in prs.slides for s in all_shapes(slide.shapes)}  # groups too
     assert {n.id for n in graph.nodes} <= boxes and not plumbing & boxes
     listed = [
         row.cells[0].text_frame.text

@@ -113,9 +113,20 @@ def _size_function(ems: dict[str, float]):
     return size
 
 
-def _run(graph: tuple[list[str], Edges], ems: dict[str, float], direction: str | None) -> None:
+@st.composite
+def shapes(draw: st.DrawFn, ids: list[str]) -> dict[str, str]:
+    """Each node a box, a merge circle or a bar (a Concatenate, a block's input)."""
+    return {i: draw(st.sampled_from(["box", "box", "circle", "bar"])) for i in ids}
+
+
+def _run(
+    graph: tuple[list[str], Edges],
+    ems: dict[str, float],
+    direction: str | None,
+    kinds: dict[str, str] | None = None,
+) -> None:
     ids, edges = graph
-    layout = layout_graph(ids, edges, _size_function(ems), AREA, direction=direction)
+    layout = layout_graph(ids, edges, _size_function(ems), AREA, direction=direction, shapes=kinds)
     check_layout(layout, ids, edges, AREA)
 
 
@@ -147,6 +158,18 @@ def test_long_skip_connections(data, graph, direction):
 @given(data=st.data(), graph=many_ends(), direction=DIRECTIONS)
 def test_many_inputs_and_outputs(data, graph, direction):
     _run(graph, data.draw(sizes(graph[0])), direction)
+
+
+@FAST
+@given(
+    data=st.data(),
+    graph=st.one_of(fan_outs(), skip_chains(), many_ends()),
+    direction=DIRECTIONS,
+)
+def test_bars_and_merge_circles(data, graph, direction):
+    """Concatenations and blocks' inputs drawn as bars (stretched, with ports), merges as
+    circles, among boxes: the same invariants."""
+    _run(graph, data.draw(sizes(graph[0])), direction, data.draw(shapes(graph[0])))
 
 
 @settings(max_examples=20, deadline=None, derandomize=True, suppress_health_check=SLOW_OK)

@@ -4,7 +4,7 @@ position (`arrange_piece`), then bands along the main axis and routes (`draw_pie
 from __future__ import annotations
 
 from collections import defaultdict
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from .model import Drawing, E, Item, Link, Spacing, W
 from .normalize import Layered, normalise
@@ -68,14 +68,20 @@ def draw_piece(
     last_top, last_height = bands[-1] if bands else (0.0, 0.0)
     padded = [*bands, (last_top + last_height + gap, 0.0)]
     paths, rects, ports = route_piece(
-        arranged.layered, arranged.order, arranged.x, padded, reserved or {}
+        arranged.layered, arranged.order, arranged.x, padded, reserved or {}, arranged.width
     )
     items = arranged.layered.items
     shown = {k: v for k, v in items.items() if v.kind != "dummy"}
     for node, node_ports in ports.items():
         for port in node_ports:
             shown[port] = Item(port, items[node].rank, 0.0, 0.0, "port", "circle", refs=(node,))
-    return Drawing(shown, rects, paths, arranged.width, last_top + last_height, ports)
+    # a box stretched over its shortcut's lane may reach past the piece's edges
+    left = min(0.0, *(r.x for r in rects.values()))
+    width = max(arranged.width, *(r.right for r in rects.values())) - left
+    if left < 0:
+        rects = {k: r.moved(-left, 0) for k, r in rects.items()}
+        paths = [replace(p, points=[(x - left, y) for x, y in p.points]) for p in paths]
+    return Drawing(shown, rects, paths, width, last_top + last_height, ports)
 
 
 def lay_out_piece(

@@ -17,6 +17,8 @@ from .model import JUNCTION, NE, NW, E, Item, Link, N, Path, S, W, site_point
 from .normalize import Layered
 
 _PORT = 5.0  # diameter of a port dot
+_STRETCH = 24.0  # how much wider (each side) a box grows for a shortcut to start under it
+_BAR_MARGIN = 8.0  # a bar's reach beyond its outermost input, and its room from a neighbour
 _TOP_SITES = {"box": (N,), "circle": (N, NW, NE)}
 #: Per shape and side (-1 left, 1 right): the sites for the nearest input(s) of that side,
 #: each with how it is reached ("side": level, from beside; "top": from above). Diagonal
@@ -40,6 +42,7 @@ class _Plan:
     site: str = N
     side: bool = False  # enters horizontally (a side site) instead of from above
     port: str | None = None
+    out_port: str | None = None  # a port on a bar source's bottom edge, right above its way
     leaves: str = S  # the source's site: S, or E/W to reach a lane beside it level
     first_x: float | None = None  # where a path leaving sideways turns down
     points: list[Point] = field(default_factory=list)
@@ -51,9 +54,11 @@ def route_piece(
     x: dict[str, float],
     bands: list[tuple[float, float]],
     reserved: dict[str, set[str]],
+    width: float = float("inf"),
 ) -> tuple[list[Path], dict[str, Rect], dict[str, list[str]]]:
     """Paths of every link, the items' rectangles (ports included) and each node's ports.
-    `bands` holds each rank's (top, height) along the main axis; links turn in the gaps."""
+    `bands` holds each rank's (top, height) along the main axis; links turn in the gaps;
+    boxes stretched for their ports stay within the piece's `width` (from 0)."""
     items = layered.items
     rects = {
         v: Rect(
@@ -76,31 +81,59 @@ def route_piece(
         by_target[plan.chain[-1]].append(plan)
     ports: dict[str, list[str]] = {}
     taken: dict[str, set[str]] = {}
+    bars = []
     for target, incoming in by_target.items():
         taken[target] = set(reserved.get(target, ()))
-        if (len(incoming) > 1 or taken[target]) and not _assign_sites(
+        if items[target].shape == "bar" and len(incoming) > 1:
+            bars.append((target, incoming))  # stretched once the side entries are known
+        elif (len(incoming) > 1 or taken[target]) and not _assign_sites(
             target, incoming, items, order, rects, x, taken[target]
         ):
             ports[target] = _add_ports(target, incoming, rects)
         elif not taken[target]:
             taken[target] = {incoming[0].site}
+    # lines running down through a rank to enter a side of one of its boxes
+    entering: dict[int, list[float]] = defaultdict(list)
+    for plan in plans:
+        if plan.side:
+            entering[items[plan.chain[-1]].rank].append(plan.approach_x)
+    # a bar whose output turns level into a box's side leaves from its middle: it stretches
+    # evenly (its other outputs take ports wherever its middle ends up)
+    level = {p.chain[0] for p in plans if p.side and p.lane_x is None}
+    for target, incoming in bars:
+        reach = [p.approach_x for p in incoming]
+        even = target in level
+        rects[target] = _stretched_bar(target, reach, order, rects, x, items, width, entering, even)
+        ports[target] = _add_ports(target, incoming, rects, aligned=True)
     outputs: dict[str, int] = defaultdict(int)
     for plan in plans:
         outputs[plan.chain[0]] += 1
+    _out_ports(plans, order, rects, x, items, ports, width, entering)
     board = _Board(x, items, order, rects, taken, reserved)
+    crowded = set()  # merges whose side entry runs along another merge's
     for plan in plans:  # the side entries merges chose
-        if plan.side:
-            _claim_entry(plan, board)
+        if plan.side and not _claim_entry(plan, board):
+            crowded.add(plan.chain[-1])
+    for target in crowded:  # ... take all their inputs from above, at ports
+        rank = items[target].rank
+        board.runs[rank] = [run for run in board.runs[rank] if run[2] != f"into {target}"]
+        for plan in by_target[target]:
+            plan.site, plan.side = N, False
+        taken[target] = set(reserved.get(target, ()))
+        ports[target] = _add_ports(target, by_target[target], rects, aligned=True)
     for plan in plans:
+        if plan.out_port:
+            continue
         _fewer_turns(plan, board)
         if outputs[plan.chain[0]] > 1:
             _fan_out(plan, board)
     jogs = _plan_points(plans, items, rects)
-    _allocate_tracks(plans, jogs, bands)
+    out_ranks = {items[p.chain[0]].rank for p in plans if p.out_port}
+    _allocate_tracks(plans, jogs, bands, out_ranks)
     paths = []
     for plan in plans:
         path = Path(
-            plan.link.source,
+            plan.out_port or plan.link.source,
             plan.port or plan.link.target,
             plan.leaves,
             plan.site,
@@ -149,11 +182,12 @@ class _Board:
         return self.claim(f"into {target}", rank, plan.approach_x, sx, force)
 
 
-def _claim_entry(plan: _Plan, board: _Board) -> None:
-    """Claim the level run of a link its merge already chose to enter from the side."""
+def _claim_entry(plan: _Plan, board: _Board) -> bool:
+    """Claim the level run of a link its merge chose to enter from the side; False when
+    another merge's input already runs there."""
     item = board.items[plan.chain[-1]]
     shape = item.shape if item.shape in ("box", "circle") else "box"
-    board.claim_entry(plan, site_point(shape, board.rects[plan.chain[-1]], plan.site)[0], True)
+    return board.claim_entry(plan, site_point(shape, board.rects[plan.chain[-1]], plan.site)[0])
 
 
 def _fewer_turns(plan: _Plan, board: _Board) -> None:
@@ -358,16 +392,162 @@ def _side_clear(
     return True
 
 
-def _add_ports(target: str, incoming: list[_Plan], rects: dict[str, Rect]) -> list[str]:
-    """Small dots along the target's top edge, one per input (left to right by approach)."""
+def _stretched_bar(
+    bar: str,
+    reach: list[float],
+    order: list[list[str]],
+    rects: dict[str, Rect],
+    x: dict[str, float],
+    items: dict[str, Item],
+    width: float,
+    entering: dict[int, list[float]],
+    even: bool,
+) -> Rect:
+    """A bar (a concatenation, a block's input) stretched to `reach` those x (the inputs
+    above it, the branches below it), as far as its rank's neighbours, the lines passing
+    through the rank (lanes, and those `entering` a side of a box there) and the piece's
+    `width` leave room; `even`: about its middle (where its own output leaves)."""
+    rect = rects[bar]
+    lo = max(min(rect.x, min(reach) - _BAR_MARGIN), 0.0)
+    hi = min(max(rect.right, max(reach) + _BAR_MARGIN), width + _PORT)
+    rank = items[bar].rank
+    lines = [(at, at) for at in entering.get(rank, ())]
+    for v in order[rank]:
+        if v != bar:
+            line = items[v].kind == "dummy"
+            lines.append((x[v], x[v]) if line else (rects[v].x, rects[v].right))
+    for left, right in lines:
+        if right <= rect.x:
+            lo = max(lo, right + _BAR_MARGIN)
+        elif left >= rect.right:
+            hi = min(hi, left - _BAR_MARGIN)
+    lo, hi = min(lo, rect.x), max(hi, rect.right)
+    if even:
+        half = min(rect.cx - lo, hi - rect.cx)
+        lo, hi = rect.cx - half, rect.cx + half
+    return Rect(lo, rect.y, hi - lo, rect.h)
+
+
+def _out_ports(
+    plans: list[_Plan],
+    order: list[list[str]],
+    rects: dict[str, Rect],
+    x: dict[str, float],
+    items: dict[str, Item],
+    ports: dict[str, list[str]],
+    width: float,
+    entering: dict[int, list[float]],
+) -> None:
+    """Outputs that leave from ports on their source's bottom edge, right above where they
+    run down (their lane, or their target's site), so they need not turn there: every
+    output of a bar (a block's input feeding its branches), stretched over them; and a
+    fork's shortcut whose lane runs just beside the box (stretched a little, both ways)."""
+    by_source: dict[str, list[tuple[float, _Plan]]] = defaultdict(list)
+    level = set()  # sources with an output that turns level into its target's side
+    for plan in plans:
+        source, target = plan.chain[0], plan.chain[-1]
+        if items[source].shape not in ("bar", "box"):
+            continue
+        if plan.side and plan.lane_x is None:
+            level.add(source)
+            continue
+        if plan.lane_x is not None:
+            at = plan.lane_x
+        elif plan.port:
+            at = rects[plan.port].cx
+        else:
+            shape = "circle" if items[target].shape == "circle" else "box"
+            at = site_point(shape, rects[target], plan.site)[0]
+        by_source[source].append((at, plan))
+    for source, ways in by_source.items():
+        if all(abs(at - rects[source].cx) < 0.5 for at, _ in ways):
+            continue  # straight down from its middle
+        if items[source].shape == "box":
+            if len(ways) > 1 and items[source].kind == "node":
+                _shortcut_ports(source, ways, order, rects, x, items, ports, entering)
+            continue
+        if source in level:
+            continue  # it leaves from the middle too: no ports beside it
+        reach = [at for at, _ in ways]
+        rect = _stretched_bar(source, reach, order, rects, x, items, width, entering, even=False)
+        ways.sort(key=lambda way: way[0])
+        spots = [at for at, _ in ways]
+        inside = all(rect.x + _PORT <= at <= rect.right - _PORT for at in spots)
+        if not inside or any(b - a < _PORT + 1 for a, b in zip(spots, spots[1:])):
+            continue
+        rects[source] = rect
+        for k, (at, plan) in enumerate(ways):
+            port = f"port {k} out of {source}"
+            rects[port] = Rect(at - _PORT / 2, rect.bottom, _PORT, _PORT)
+            plan.out_port = port
+            ports.setdefault(source, []).append(port)
+
+
+def _shortcut_ports(
+    source: str,
+    ways: list[tuple[float, _Plan]],
+    order: list[list[str]],
+    rects: dict[str, Rect],
+    x: dict[str, float],
+    items: dict[str, Item],
+    ports: dict[str, list[str]],
+    entering: dict[int, list[float]],
+) -> None:
+    """The box widened evenly (its middle stays on its column) so that the lanes just
+    beside it start under it, each from a port (the other outputs leave from its middle);
+    the piece grows with it where it reaches past the piece's edge (`draw_piece`)."""
+    rect = rects[source]
+    if any(items[v].kind != "dummy" for v in order[items[source].rank] if v != source):
+        return  # only a box alone in its rank (a column's, with lanes beside it)
+    # lanes clear of the middle, where the other outputs leave
+    lanes = [(at, p) for at, p in ways if p.lane_x is not None and abs(at - rect.cx) > 2 * _PORT]
+    if not lanes:
+        return
+    half = max(abs(at - rect.cx) for at, _ in lanes) + _PORT
+    if half - rect.w / 2 > _STRETCH:
+        return
+    lo, hi = rect.cx - half, rect.cx + half
+    if any(lo - 3.0 < at < hi + 3.0 for at in entering.get(items[source].rank, ())):
+        return  # a line running down beside it to enter a box's side
+    for v in order[items[source].rank]:
+        if v == source:
+            continue
+        if items[v].kind == "dummy":  # another lane: a line, passing clear of the box
+            if lo - 3.0 < x[v] < hi + 3.0:
+                return
+        elif rects[v].x < hi + _BAR_MARGIN and rects[v].right > lo - _BAR_MARGIN:
+            return
+    spots = sorted(at for at, _ in lanes)
+    if any(b - a < _PORT + 1 for a, b in zip(spots, spots[1:])):
+        return
+    if half > rect.w / 2:
+        rects[source] = rect = Rect(lo, rect.y, hi - lo, rect.h)
+    for k, (at, plan) in enumerate(sorted(lanes, key=lambda way: way[0])):
+        port = f"port {k} out of {source}"
+        rects[port] = Rect(at - _PORT / 2, rect.bottom, _PORT, _PORT)
+        plan.out_port = port
+        ports.setdefault(source, []).append(port)
+
+
+def _add_ports(
+    target: str, incoming: list[_Plan], rects: dict[str, Rect], aligned: bool = False
+) -> list[str]:
+    """Small dots along the target's top edge, one per input (left to right by approach):
+    spread evenly, or `aligned` under each input where the edge reaches it."""
     rect = rects[target]
     incoming.sort(key=lambda p: p.approach_x)
     pitch = rect.w / len(incoming)
     size = min(_PORT, pitch - 1)
+    spots = [rect.x + (k + 0.5) * pitch for k in range(len(incoming))]
+    if aligned:
+        lo, hi = rect.x + size, rect.right - size
+        wanted = [min(max(p.approach_x, lo), hi) for p in incoming]
+        if all(b - a >= size + 1 for a, b in zip(wanted, wanted[1:])):
+            spots = wanted
     ports = []
     for k, plan in enumerate(incoming):
         port = f"port {k} of {target}"
-        cx = rect.x + (k + 0.5) * pitch
+        cx = spots[k]
         rects[port] = Rect(cx - size / 2, rect.y - size, size, size)
         plan.port, plan.site, plan.side = port, N, False
         ports.append(port)
@@ -397,7 +577,7 @@ def _plan_points(
     jogs = []
     for plan in plans:
         source, target = plan.chain[0], plan.chain[-1]
-        src = rects[source]
+        src = rects[plan.out_port or source]
         end_rect = rects[plan.port or target]
         shape = "circle" if plan.port else items[target].shape
         shape = shape if shape in ("box", "circle") else "box"
@@ -469,9 +649,10 @@ def _stacking(jogs: list[_Jog]) -> set[tuple]:
 
 
 def _allocate_tracks(
-    plans: list[_Plan], jogs: list[_Jog], bands: list[tuple[float, float]]
+    plans: list[_Plan], jogs: list[_Jog], bands: list[tuple[float, float]], out_ranks: set[int]
 ) -> None:
-    """Spread the jogs of each gap over tracks so no two owners' lines overlap."""
+    """Spread the jogs of each gap over tracks so no two owners' lines overlap (clear of
+    the ports below the boxes of `out_ranks`)."""
     by_gap: dict[int, list[_Jog]] = defaultdict(list)
     for jog in jogs:
         by_gap[jog.gap].append(jog)
@@ -484,8 +665,8 @@ def _allocate_tracks(
         track_of = interval_tracks(
             {owner: (lo, hi) for owner, (lo, hi) in spans.items()}, above=_stacking(members)
         )
-        top = bands[index][0] + bands[index][1]
-        bottom = bands[index + 1][0] - _PORT  # clear of the ports on the next rank's boxes
+        top = bands[index][0] + bands[index][1] + _PORT * (index in out_ranks)
+        bottom = bands[index + 1][0] - _PORT  # ... and of those on the next rank's boxes
         step = (bottom - top) / (max(track_of.values(), default=0) + 2)
         for jog in members:
             y = top + step * (track_of[jog.owner] + 1)

@@ -1,5 +1,5 @@
 """Layer boxes: their text at each label density, their size, and merges drawn as the
-symbols people use (⊕ add, ⊗ multiply, C concatenate in a circle).
+symbols people use (⊕ add, ⊗ multiply, a "concat" bar stretched under its inputs).
 
 Densities (layout.model.DENSITIES): full is name / class and settings / shape and params;
 compact is class and settings / shape; minimal is the class symbol and settings on one line.
@@ -20,11 +20,11 @@ from .common import _hint, activation_name, box_lines, describe_node
 
 MAX_LABEL_WIDTH = 190.0  # at 9 pt a line is cut past this width (it grows with the font)
 
-#: Merge layers drawn as a circle: (OOXML preset, symbol written inside, legend name).
+#: Merge layers drawn as a symbol: (OOXML preset, symbol written inside, legend name).
 MERGE_SYMBOLS: dict[str, tuple[str, str, str]] = {
     "Add": ("flowChartOr", "", "add"),
     "Multiply": ("flowChartSummingJunction", "", "multiply"),
-    "Concatenate": ("ellipse", "C", "concatenate"),
+    "Concatenate": ("roundRect", "concat", "concatenate"),  # a bar under its inputs
     "Subtract": ("ellipse", "−", "subtract"),
     "Average": ("ellipse", "avg", "average"),
     "Maximum": ("ellipse", "max", "maximum"),
@@ -81,8 +81,12 @@ def merge_symbol(node: Node) -> tuple[str, str, str] | None:
 
 
 def node_shape(node: Node) -> str:
-    """ "circle" for merges drawn as symbols, else "box"."""
-    return "circle" if merge_symbol(node) else "box"
+    """ "bar" for a concatenation (stretched under its inputs) and for a block's input
+    (stretched over the branches it feeds), "circle" for the other merges, else "box"."""
+    symbol = merge_symbol(node)
+    if symbol is None:
+        return "bar" if node.class_name.startswith("from ") else "box"
+    return "bar" if symbol[0] == "roundRect" else "circle"
 
 
 def display_name(node: Node, prefix: str = "") -> str:
@@ -170,6 +174,9 @@ def box_paragraphs(node: Node, style: Style, name: str) -> tuple[Paragraph, ...]
 def box_size(node: Node, style: Style, name: str) -> tuple[float, float]:
     """Width and height (points) of the node's box or circle at `style`."""
     symbol = merge_symbol(node)
+    if symbol is not None and node_shape(node) == "bar":  # widened under its inputs later
+        size = 1.1 * style.font
+        return text_width(symbol[1], size, True) + 4 * PAD_X, line_height(size) + 2 * PAD_Y
     if symbol is not None:
         text = symbol[1]
         diameter = 2.0 * style.font
@@ -207,7 +214,7 @@ def layer_box(node: Node, rect: Rect, style: Style, theme: Theme, name: str) -> 
         line=look.line,
         dashed=look.dashed,
         alt_text=describe_node(node),
-        pad_x=0.0 if symbol else PAD_X,
-        pad_y=0.0 if symbol else PAD_Y,
+        pad_x=0.0 if symbol and symbol[0] != "roundRect" else PAD_X,
+        pad_y=0.0 if symbol and symbol[0] != "roundRect" else PAD_Y,
         autofit=symbol is None,
     )
