@@ -15,10 +15,8 @@ from dataclasses import dataclass, field
 from ..geometry import Point, Rect
 from .model import JUNCTION, NE, NW, E, Item, Link, N, Path, S, W, site_point
 from .normalize import Layered
+from .ports import PORT, add_ports, out_ports, stretched_bar
 
-_PORT = 5.0  # diameter of a port dot
-_STRETCH = 24.0  # how much wider (each side) a box grows for a shortcut to start under it
-_BAR_MARGIN = 8.0  # a bar's reach beyond its outermost input, and its room from a neighbour
 _TOP_SITES = {"box": (N,), "circle": (N, NW, NE)}
 #: Per shape and side (-1 left, 1 right): the sites for the nearest input(s) of that side,
 #: each with how it is reached ("side": level, from beside; "top": from above). Diagonal
@@ -32,7 +30,7 @@ _SIDE_CHOICES = {
 
 
 @dataclass
-class _Plan:
+class RoutePlan:
     """One link's route before its turns get their tracks."""
 
     link: Link
@@ -75,8 +73,8 @@ def route_piece(
     for link, chain in zip(layered.originals, layered.chains, strict=True):
         lane_x = x[chain[1]] if len(chain) > 2 else None
         approach = lane_x if lane_x is not None else x[chain[0]]
-        plans.append(_Plan(link, chain, lane_x, approach))
-    by_target: dict[str, list[_Plan]] = defaultdict(list)
+        plans.append(RoutePlan(link, chain, lane_x, approach))
+    by_target: dict[str, list[RoutePlan]] = defaultdict(list)
     for plan in plans:
         by_target[plan.chain[-1]].append(plan)
     ports: dict[str, list[str]] = {}
@@ -89,7 +87,7 @@ def route_piece(
         elif (len(incoming) > 1 or taken[target]) and not _assign_sites(
             target, incoming, items, order, rects, x, taken[target]
         ):
-            ports[target] = _add_ports(target, incoming, rects)
+            ports[target] = add_ports(target, incoming, rects)
         elif not taken[target]:
             taken[target] = {incoming[0].site}
     # lines running down through a rank to enter a side of one of its boxes
@@ -103,12 +101,12 @@ def route_piece(
     for target, incoming in bars:
         reach = [p.approach_x for p in incoming]
         even = target in level
-        rects[target] = _stretched_bar(target, reach, order, rects, x, items, width, entering, even)
-        ports[target] = _add_ports(target, incoming, rects, aligned=True)
+        rects[target] = stretched_bar(target, reach, order, rects, x, items, width, entering, even)
+        ports[target] = add_ports(target, incoming, rects, aligned=True)
     outputs: dict[str, int] = defaultdict(int)
     for plan in plans:
         outputs[plan.chain[0]] += 1
-    _out_ports(plans, order, rects, x, items, ports, width, entering)
+    out_ports(plans, order, rects, x, items, ports, width, entering)
     board = _Board(x, items, order, rects, taken, reserved)
     crowded = set()  # merges whose side entry runs along another merge's
     for plan in plans:  # the side entries merges chose
@@ -120,7 +118,7 @@ def route_piece(
         for plan in by_target[target]:
             plan.site, plan.side = N, False
         taken[target] = set(reserved.get(target, ()))
-        ports[target] = _add_ports(target, by_target[target], rects, aligned=True)
+        ports[target] = add_ports(target, by_target[target], rects, aligned=True)
     for plan in plans:
         if plan.out_port:
             continue
@@ -175,14 +173,14 @@ class _Board:
         runs.append((lo, hi, owner))
         return True
 
-    def claim_entry(self, plan: _Plan, sx: float, force: bool = False) -> bool:
+    def claim_entry(self, plan: RoutePlan, sx: float, force: bool = False) -> bool:
         """Claim the level run of `plan` entering its target sideways at x `sx`."""
         target = plan.chain[-1]
         rank = self.items[target].rank
         return self.claim(f"into {target}", rank, plan.approach_x, sx, force)
 
 
-def _claim_entry(plan: _Plan, board: _Board) -> bool:
+def _claim_entry(plan: RoutePlan, board: _Board) -> bool:
     """Claim the level run of a link its merge chose to enter from the side; False when
     another merge's input already runs there."""
     item = board.items[plan.chain[-1]]
@@ -190,7 +188,7 @@ def _claim_entry(plan: _Plan, board: _Board) -> bool:
     return board.claim_entry(plan, site_point(shape, board.rects[plan.chain[-1]], plan.site)[0])
 
 
-def _fewer_turns(plan: _Plan, board: _Board) -> None:
+def _fewer_turns(plan: RoutePlan, board: _Board) -> None:
     """A long link whose lane is neither under its source nor over its target site would
     turn four times: let it enter its target from the side, or leave its source from the
     side, where that is free (else `split_long` cuts it at a junction dot)."""
@@ -216,7 +214,7 @@ def _fewer_turns(plan: _Plan, board: _Board) -> None:
     _leave_sideways(plan, plan.lane_x, 0.0, board)
 
 
-def _fan_out(plan: _Plan, board: _Board) -> None:
+def _fan_out(plan: RoutePlan, board: _Board) -> None:
     """A fork's branch that runs down beside the fork leaves it from the side (W or E) and
     turns once, instead of leaving below it and turning twice."""
     if plan.leaves != S or plan.side and plan.lane_x is None:
@@ -233,7 +231,7 @@ def _fan_out(plan: _Plan, board: _Board) -> None:
         plan.first_x = first
 
 
-def _leave_sideways(plan: _Plan, x_to: float, margin: float, board: _Board) -> bool:
+def _leave_sideways(plan: RoutePlan, x_to: float, margin: float, board: _Board) -> bool:
     """Let `plan` leave its source from the side facing `x_to` (more than `margin` beyond
     the box) and run level to there, where that site is free and the way is clear."""
     source = plan.chain[0]
@@ -297,7 +295,7 @@ def split_long(
 
 def _assign_sites(
     target: str,
-    incoming: list[_Plan],
+    incoming: list[RoutePlan],
     items: dict[str, Item],
     order: list[list[str]],
     rects: dict[str, Rect],
@@ -332,7 +330,7 @@ def _from(cx: float):  # noqa: ANN202 - a sort key
 
 
 def _place(
-    plan: _Plan,
+    plan: RoutePlan,
     choices: list[tuple[str, str]],
     target: str,
     taken: set[str],
@@ -392,174 +390,12 @@ def _side_clear(
     return True
 
 
-def _stretched_bar(
-    bar: str,
-    reach: list[float],
-    order: list[list[str]],
-    rects: dict[str, Rect],
-    x: dict[str, float],
-    items: dict[str, Item],
-    width: float,
-    entering: dict[int, list[float]],
-    even: bool,
-) -> Rect:
-    """A bar (a concatenation, a block's input) stretched to `reach` those x (the inputs
-    above it, the branches below it), as far as its rank's neighbours, the lines passing
-    through the rank (lanes, and those `entering` a side of a box there) and the piece's
-    `width` leave room; `even`: about its middle (where its own output leaves)."""
-    rect = rects[bar]
-    lo = max(min(rect.x, min(reach) - _BAR_MARGIN), 0.0)
-    hi = min(max(rect.right, max(reach) + _BAR_MARGIN), width + _PORT)
-    rank = items[bar].rank
-    lines = [(at, at) for at in entering.get(rank, ())]
-    for v in order[rank]:
-        if v != bar:
-            line = items[v].kind == "dummy"
-            lines.append((x[v], x[v]) if line else (rects[v].x, rects[v].right))
-    for left, right in lines:
-        if right <= rect.x:
-            lo = max(lo, right + _BAR_MARGIN)
-        elif left >= rect.right:
-            hi = min(hi, left - _BAR_MARGIN)
-    lo, hi = min(lo, rect.x), max(hi, rect.right)
-    if even:
-        half = min(rect.cx - lo, hi - rect.cx)
-        lo, hi = rect.cx - half, rect.cx + half
-    return Rect(lo, rect.y, hi - lo, rect.h)
-
-
-def _out_ports(
-    plans: list[_Plan],
-    order: list[list[str]],
-    rects: dict[str, Rect],
-    x: dict[str, float],
-    items: dict[str, Item],
-    ports: dict[str, list[str]],
-    width: float,
-    entering: dict[int, list[float]],
-) -> None:
-    """Outputs that leave from ports on their source's bottom edge, right above where they
-    run down (their lane, or their target's site), so they need not turn there: every
-    output of a bar (a block's input feeding its branches), stretched over them; and a
-    fork's shortcut whose lane runs just beside the box (stretched a little, both ways)."""
-    by_source: dict[str, list[tuple[float, _Plan]]] = defaultdict(list)
-    level = set()  # sources with an output that turns level into its target's side
-    for plan in plans:
-        source, target = plan.chain[0], plan.chain[-1]
-        if items[source].shape not in ("bar", "box"):
-            continue
-        if plan.side and plan.lane_x is None:
-            level.add(source)
-            continue
-        if plan.lane_x is not None:
-            at = plan.lane_x
-        elif plan.port:
-            at = rects[plan.port].cx
-        else:
-            shape = "circle" if items[target].shape == "circle" else "box"
-            at = site_point(shape, rects[target], plan.site)[0]
-        by_source[source].append((at, plan))
-    for source, ways in by_source.items():
-        if all(abs(at - rects[source].cx) < 0.5 for at, _ in ways):
-            continue  # straight down from its middle
-        if items[source].shape == "box":
-            if len(ways) > 1 and items[source].kind == "node":
-                _shortcut_ports(source, ways, order, rects, x, items, ports, entering)
-            continue
-        if source in level:
-            continue  # it leaves from the middle too: no ports beside it
-        reach = [at for at, _ in ways]
-        rect = _stretched_bar(source, reach, order, rects, x, items, width, entering, even=False)
-        ways.sort(key=lambda way: way[0])
-        spots = [at for at, _ in ways]
-        inside = all(rect.x + _PORT <= at <= rect.right - _PORT for at in spots)
-        if not inside or any(b - a < _PORT + 1 for a, b in zip(spots, spots[1:])):
-            continue
-        rects[source] = rect
-        for k, (at, plan) in enumerate(ways):
-            port = f"port {k} out of {source}"
-            rects[port] = Rect(at - _PORT / 2, rect.bottom, _PORT, _PORT)
-            plan.out_port = port
-            ports.setdefault(source, []).append(port)
-
-
-def _shortcut_ports(
-    source: str,
-    ways: list[tuple[float, _Plan]],
-    order: list[list[str]],
-    rects: dict[str, Rect],
-    x: dict[str, float],
-    items: dict[str, Item],
-    ports: dict[str, list[str]],
-    entering: dict[int, list[float]],
-) -> None:
-    """The box widened evenly (its middle stays on its column) so that the lanes just
-    beside it start under it, each from a port (the other outputs leave from its middle);
-    the piece grows with it where it reaches past the piece's edge (`draw_piece`)."""
-    rect = rects[source]
-    if any(items[v].kind != "dummy" for v in order[items[source].rank] if v != source):
-        return  # only a box alone in its rank (a column's, with lanes beside it)
-    # lanes clear of the middle, where the other outputs leave
-    lanes = [(at, p) for at, p in ways if p.lane_x is not None and abs(at - rect.cx) > 2 * _PORT]
-    if not lanes:
-        return
-    half = max(abs(at - rect.cx) for at, _ in lanes) + _PORT
-    if half - rect.w / 2 > _STRETCH:
-        return
-    lo, hi = rect.cx - half, rect.cx + half
-    if any(lo - 3.0 < at < hi + 3.0 for at in entering.get(items[source].rank, ())):
-        return  # a line running down beside it to enter a box's side
-    for v in order[items[source].rank]:
-        if v == source:
-            continue
-        if items[v].kind == "dummy":  # another lane: a line, passing clear of the box
-            if lo - 3.0 < x[v] < hi + 3.0:
-                return
-        elif rects[v].x < hi + _BAR_MARGIN and rects[v].right > lo - _BAR_MARGIN:
-            return
-    spots = sorted(at for at, _ in lanes)
-    if any(b - a < _PORT + 1 for a, b in zip(spots, spots[1:])):
-        return
-    if half > rect.w / 2:
-        rects[source] = rect = Rect(lo, rect.y, hi - lo, rect.h)
-    for k, (at, plan) in enumerate(sorted(lanes, key=lambda way: way[0])):
-        port = f"port {k} out of {source}"
-        rects[port] = Rect(at - _PORT / 2, rect.bottom, _PORT, _PORT)
-        plan.out_port = port
-        ports.setdefault(source, []).append(port)
-
-
-def _add_ports(
-    target: str, incoming: list[_Plan], rects: dict[str, Rect], aligned: bool = False
-) -> list[str]:
-    """Small dots along the target's top edge, one per input (left to right by approach):
-    spread evenly, or `aligned` under each input where the edge reaches it."""
-    rect = rects[target]
-    incoming.sort(key=lambda p: p.approach_x)
-    pitch = rect.w / len(incoming)
-    size = min(_PORT, pitch - 1)
-    spots = [rect.x + (k + 0.5) * pitch for k in range(len(incoming))]
-    if aligned:
-        lo, hi = rect.x + size, rect.right - size
-        wanted = [min(max(p.approach_x, lo), hi) for p in incoming]
-        if all(b - a >= size + 1 for a, b in zip(wanted, wanted[1:])):
-            spots = wanted
-    ports = []
-    for k, plan in enumerate(incoming):
-        port = f"port {k} of {target}"
-        cx = spots[k]
-        rects[port] = Rect(cx - size / 2, rect.y - size, size, size)
-        plan.port, plan.site, plan.side = port, N, False
-        ports.append(port)
-    return ports
-
-
 @dataclass
 class _Jog:
     """A horizontal turn in the gap below rank `gap`, owned by one source or one target site
     (jogs of one owner share a track)."""
 
-    plan: _Plan
+    plan: RoutePlan
     gap: int
     owner: tuple
     x0: float
@@ -568,7 +404,7 @@ class _Jog:
 
 
 def _plan_points(
-    plans: list[_Plan],
+    plans: list[RoutePlan],
     items: dict[str, Item],
     rects: dict[str, Rect],
 ) -> list[_Jog]:
@@ -649,7 +485,7 @@ def _stacking(jogs: list[_Jog]) -> set[tuple]:
 
 
 def _allocate_tracks(
-    plans: list[_Plan], jogs: list[_Jog], bands: list[tuple[float, float]], out_ranks: set[int]
+    plans: list[RoutePlan], jogs: list[_Jog], bands: list[tuple[float, float]], out_ranks: set[int]
 ) -> None:
     """Spread the jogs of each gap over tracks so no two owners' lines overlap (clear of
     the ports below the boxes of `out_ranks`)."""
@@ -665,8 +501,8 @@ def _allocate_tracks(
         track_of = interval_tracks(
             {owner: (lo, hi) for owner, (lo, hi) in spans.items()}, above=_stacking(members)
         )
-        top = bands[index][0] + bands[index][1] + _PORT * (index in out_ranks)
-        bottom = bands[index + 1][0] - _PORT  # ... and of those on the next rank's boxes
+        top = bands[index][0] + bands[index][1] + PORT * (index in out_ranks)
+        bottom = bands[index + 1][0] - PORT  # ... and of those on the next rank's boxes
         step = (bottom - top) / (max(track_of.values(), default=0) + 2)
         for jog in members:
             y = top + step * (track_of[jog.owner] + 1)
