@@ -69,27 +69,24 @@ def out_ports(
     ports: dict[str, list[str]],
     width: float,
     entering: dict[int, list[float]],
+    level: set[str],
 ) -> None:
     """Outputs that leave from ports on their source's bottom edge, right above where they
     run down (their lane, or their target's site), so they need not turn there: every
     output of a bar (a block's input feeding its branches), stretched over them; and a
-    fork's shortcut whose lane runs just beside the box (stretched a little, both ways)."""
+    fork's shortcut whose lane runs just beside the box (stretched a little, both ways).
+    The sources in `level` have an output that turns level into its target's side."""
     by_source: dict[str, list[tuple[float, RoutePlan]]] = defaultdict(list)
-    level = set()  # sources with an output that turns level into its target's side
     for plan in plans:
         source, target = plan.chain[0], plan.chain[-1]
-        if items[source].shape not in ("bar", "box"):
-            continue
-        if plan.side and plan.lane_x is None:
-            level.add(source)
+        if items[source].shape not in ("bar", "box") or plan.side and plan.lane_x is None:
             continue
         if plan.lane_x is not None:
             at = plan.lane_x
         elif plan.port:
             at = rects[plan.port].cx
         else:
-            shape = "circle" if items[target].shape == "circle" else "box"
-            at = site_point(shape, rects[target], plan.site)[0]
+            at = site_point(items[target].shape, rects[target], plan.site)[0]
         by_source[source].append((at, plan))
     for source, ways in by_source.items():
         if all(abs(at - rects[source].cx) < 0.5 for at, _ in ways):
@@ -108,11 +105,7 @@ def out_ports(
         if not inside or any(b - a < PORT + 1 for a, b in zip(spots, spots[1:])):
             continue
         rects[source] = rect
-        for k, (at, plan) in enumerate(ways):
-            port = f"port {k} out of {source}"
-            rects[port] = Rect(at - PORT / 2, rect.bottom, PORT, PORT)
-            plan.out_port = port
-            ports.setdefault(source, []).append(port)
+        _leave_from_ports(source, ways, rects, ports)
 
 
 def _shortcut_ports(
@@ -129,7 +122,8 @@ def _shortcut_ports(
     beside it start under it, each from a port (the other outputs leave from its middle);
     the piece grows with it where it reaches past the piece's edge (`draw_piece`)."""
     rect = rects[source]
-    if any(items[v].kind != "dummy" for v in order[items[source].rank] if v != source):
+    others = [v for v in order[items[source].rank] if v != source]
+    if any(items[v].kind != "dummy" for v in others):
         return  # only a box alone in its rank (a column's, with lanes beside it)
     # lanes clear of the middle, where the other outputs leave
     lanes = [(at, p) for at, p in ways if p.lane_x is not None and abs(at - rect.cx) > 2 * PORT]
@@ -139,24 +133,30 @@ def _shortcut_ports(
     if half - rect.w / 2 > _STRETCH:
         return
     lo, hi = rect.cx - half, rect.cx + half
-    if any(lo - 3.0 < at < hi + 3.0 for at in entering.get(items[source].rank, ())):
-        return  # a line running down beside it to enter a box's side
-    for v in order[items[source].rank]:
-        if v == source:
-            continue
-        if items[v].kind == "dummy":  # another lane: a line, passing clear of the box
-            if lo - 3.0 < x[v] < hi + 3.0:
-                return
-        elif rects[v].x < hi + _BAR_MARGIN and rects[v].right > lo - _BAR_MARGIN:
-            return
-    spots = sorted(at for at, _ in lanes)
-    if any(b - a < PORT + 1 for a, b in zip(spots, spots[1:])):
+    # other lanes, and lines running down beside it to enter a box's side, pass clear
+    lines = [x[v] for v in others] + entering.get(items[source].rank, [])
+    if any(lo - 3.0 < at < hi + 3.0 for at in lines):
+        return
+    lanes.sort(key=lambda way: way[0])
+    if any(b[0] - a[0] < PORT + 1 for a, b in zip(lanes, lanes[1:])):
         return
     if half > rect.w / 2:
-        rects[source] = rect = Rect(lo, rect.y, hi - lo, rect.h)
-    for k, (at, plan) in enumerate(sorted(lanes, key=lambda way: way[0])):
+        rects[source] = Rect(lo, rect.y, hi - lo, rect.h)
+    _leave_from_ports(source, lanes, rects, ports)
+
+
+def _leave_from_ports(
+    source: str,
+    ways: list[tuple[float, RoutePlan]],
+    rects: dict[str, Rect],
+    ports: dict[str, list[str]],
+) -> None:
+    """A port under the source's bottom edge at each way's x (in order), its plan leaving
+    from there."""
+    bottom = rects[source].bottom
+    for k, (at, plan) in enumerate(ways):
         port = f"port {k} out of {source}"
-        rects[port] = Rect(at - PORT / 2, rect.bottom, PORT, PORT)
+        rects[port] = Rect(at - PORT / 2, bottom, PORT, PORT)
         plan.out_port = port
         ports.setdefault(source, []).append(port)
 

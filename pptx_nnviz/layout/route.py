@@ -56,7 +56,7 @@ def route_piece(
 ) -> tuple[list[Path], dict[str, Rect], dict[str, list[str]]]:
     """Paths of every link, the items' rectangles (ports included) and each node's ports.
     `bands` holds each rank's (top, height) along the main axis; links turn in the gaps;
-    boxes stretched for their ports stay within the piece's `width` (from 0)."""
+    bars stretched for their ports stay within the piece's `width` (from 0)."""
     items = layered.items
     rects = {
         v: Rect(
@@ -106,7 +106,7 @@ def route_piece(
     outputs: dict[str, int] = defaultdict(int)
     for plan in plans:
         outputs[plan.chain[0]] += 1
-    out_ports(plans, order, rects, x, items, ports, width, entering)
+    out_ports(plans, order, rects, x, items, ports, width, entering, level)
     board = _Board(x, items, order, rects, taken, reserved)
     crowded = set()  # merges whose side entry runs along another merge's
     for plan in plans:  # the side entries merges chose
@@ -163,21 +163,19 @@ class _Board:
         default_factory=lambda: defaultdict(list)
     )
 
-    def claim(self, owner: str, rank: int, x_from: float, x_to: float, force: bool = False) -> bool:
-        """Claim a level run on `rank`, unless another owner's run covers part of it (with
-        `force`, whatever is there: a choice already made)."""
+    def claim(self, owner: str, rank: int, x_from: float, x_to: float) -> bool:
+        """Claim a level run on `rank`, unless another owner's run covers part of it."""
         lo, hi = sorted((x_from, x_to))
         runs = self.runs[rank]
-        if not force and any(o != owner and lo < b - 0.5 and a < hi - 0.5 for a, b, o in runs):
+        if any(o != owner and lo < b - 0.5 and a < hi - 0.5 for a, b, o in runs):
             return False
         runs.append((lo, hi, owner))
         return True
 
-    def claim_entry(self, plan: RoutePlan, sx: float, force: bool = False) -> bool:
+    def claim_entry(self, plan: RoutePlan, sx: float) -> bool:
         """Claim the level run of `plan` entering its target sideways at x `sx`."""
         target = plan.chain[-1]
-        rank = self.items[target].rank
-        return self.claim(f"into {target}", rank, plan.approach_x, sx, force)
+        return self.claim(f"into {target}", self.items[target].rank, plan.approach_x, sx)
 
 
 def _claim_entry(plan: RoutePlan, board: _Board) -> bool:

@@ -205,6 +205,7 @@ def layer_box(node: Node, rect: Rect, style: Style, theme: Theme, name: str) -> 
     """The node drawn at `rect`: a rounded box with its text, or a merge symbol."""
     look = theme.category_style(node.category)
     symbol = merge_symbol(node)
+    circle = node_shape(node) == "circle"
     return Box(
         id=node.id,
         rect=rect,
@@ -214,7 +215,7 @@ def layer_box(node: Node, rect: Rect, style: Style, theme: Theme, name: str) -> 
         line=look.line,
         dashed=look.dashed,
         alt_text=describe_node(node),
-        pad_x=0.0 if symbol and symbol[0] != "roundRect" else PAD_X,
-        pad_y=0.0 if symbol and symbol[0] != "roundRect" else PAD_Y,
+        pad_x=0.0 if circle else PAD_X,
+        pad_y=0.0 if circle else PAD_Y,
         autofit=symbol is None,
     )
