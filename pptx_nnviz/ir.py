@@ -32,6 +32,73 @@ CATEGORIES: tuple[str, ...] = (
     "other",
 )
 
+#: The operation vocabulary (docs/ir.md): what a node does, whatever framework recorded it.
+#: Importers map their classes onto these words; passes, views and symbols read them, never a
+#: framework's class names.
+OPS: tuple[str, ...] = (
+    # sources
+    "input",  # a model input
+    "weights",  # parameters a traced call uses as constants
+    "context",  # inside a block's drill-down: a layer outside the block feeding it
+    # layers with weights
+    "conv",
+    "depthwise_conv",
+    "separable_conv",
+    "conv_transpose",
+    "dense",
+    "embedding",
+    "recurrent",
+    "attention",
+    # normalization
+    "batch_norm",
+    "layer_norm",
+    "rms_norm",
+    "group_norm",
+    "norm",  # any other normalization
+    # element-wise
+    "activation",  # `Node.hyperparam("activation")` names the function
+    "dropout",  # `rate`; also noise layers active only in training
+    # pooling and resampling
+    "pool",
+    "global_pool",
+    "upsample",
+    # merges
+    "add",
+    "subtract",
+    "multiply",
+    "divide",
+    "concat",
+    "average",
+    "maximum",
+    "minimum",
+    "dot",
+    "matmul",
+    # plumbing: axes, types and padding
+    "reshape",
+    "flatten",
+    "permute",
+    "repeat",
+    "pad",
+    "crop",
+    "cast",
+    "identity",
+    "get_item",
+    "preprocess",  # rescaling, normalising with fixed statistics, resizing inputs
+    "reduce",  # a mean, sum or max over axes (not a pooling layer)
+    # containers
+    "model",  # a nested model
+    "block",  # a folded run of layers (passes.collapse)
+    "other",
+)
+
+#: Operations that only move, retype or pad data: no arithmetic a reader needs to see.
+PLUMBING_OPS = frozenset(
+    {"reshape", "flatten", "permute", "repeat", "pad", "crop", "cast", "identity", "get_item"}
+)
+
+#: The axis order of feature-map shapes: channels last (N, H, W, C) or first (N, C, H, W).
+AXIS_ORDERS = ("channels_last", "channels_first")
+
 
 @dataclass(frozen=True)
 class Node:
@@ -57,6 +124,7 @@ class Node:
     fused: tuple[str, ...] = ()  # classes drawn inside this box after it (BN, activation)
     fused_before: tuple[str, ...] = ()  # ... and before it (a pre-activation's BN, ReLU)
     plumbing: bool = False  # an operation that only carries masks (hidden unless show_ops)
+    op: str = "other"  # what it does, in the vocabulary of OPS
 
     @property
     def params(self) -> int:
@@ -87,6 +155,7 @@ class Graph:
     inputs: tuple[str, ...] = ()
     outputs: tuple[str, ...] = ()
     warnings: tuple[str, ...] = field(default=(), compare=False)
+    axis_order: str = "channels_last"  # of feature-map shapes (AXIS_ORDERS); batch first
 
     @cached_property
     def by_id(self) -> dict[str, Node]:

@@ -589,6 +589,7 @@ class _Walker:
             name=sanitize(op.name),
             class_name=sanitize(type(op).__name__),
             category="model" if nested or inner is not None else category_of(op),
+            op="model" if nested or inner is not None else op_of(op),
             input_shapes=tuple(self._shape(t) for t in knode.input_tensors),
             output_shapes=tuple(self._shape(t) for t in outputs),
             trainable_params=0 if shared_with else trainable,
@@ -708,6 +709,7 @@ class _Walker:
             name=names,
             class_name="Weights",
             category="input",
+            op="weights",
             output_shapes=tuple(tuple(int(d) for d in v.shape) for v in missing),
             trainable_params=trainable,
             non_trainable_params=frozen,
@@ -750,6 +752,7 @@ class _Walker:
             name=sanitize(model.name),
             class_name=sanitize(type(model).__name__),
             category="model",
+            op="model",
             output_shapes=output_shapes,
             trainable_params=trainable,
             non_trainable_params=non_trainable,
@@ -858,6 +861,67 @@ _CATEGORY_RULES: tuple[tuple[str, str], ...] = (
         "reshape",
     ),
 )
+
+
+#: Keras classes (or a class they derive from) -> the IR's operation vocabulary (ir.OPS).
+#: Layers and the operations Keras records for a functional call (`keras.ops`) alike.
+_OP_RULES: tuple[tuple[str, str], ...] = (
+    (r"^InputLayer$", "input"),
+    (r"Attention", "attention"),
+    (r"LSTM|GRU|RNN|Bidirectional|^TimeDistributed$", "recurrent"),
+    (r"Embedding", "embedding"),
+    (r"Conv\dDTranspose|^ConvTranspose", "conv_transpose"),
+    (r"^DepthwiseConv", "depthwise_conv"),
+    (r"^SeparableConv", "separable_conv"),
+    (r"^Conv(\dD)?$|^Convolution", "conv"),
+    (r"^Global\w*Pool", "global_pool"),
+    (r"Pool", "pool"),
+    (r"^BatchNormalization$", "batch_norm"),
+    (r"^LayerNormalization$|LayerNorm$", "layer_norm"),
+    (r"^RMSNormalization$|RMSNorm", "rms_norm"),
+    (r"^GroupNormalization$", "group_norm"),
+    (r"^(Normalization|Rescaling|Resizing|CenterCrop)$", "preprocess"),
+    (r"Normalization$", "norm"),
+    (r"^(Dense|EinsumDense)$", "dense"),
+    (r"Dropout|GaussianNoise", "dropout"),
+    (r"^ActivityRegularization$|^Identity$", "identity"),
+    (
+        r"^(Activation|ReLU|LeakyReLU|PReLU|ELU|Softmax|ThresholdedReLU|Relu|Relu6|Sigmoid|"
+        r"HardSigmoid|HardSilu|HardSwish|Silu|Swish|Gelu|Tanh|Elu|Selu|Softplus|LogSoftmax)$",
+        "activation",
+    ),
+    (r"^Add$", "add"),
+    (r"^Subtract$", "subtract"),
+    (r"^Multiply$", "multiply"),
+    (r"^(Divide|TrueDivide)$", "divide"),
+    (r"^Concatenate$", "concat"),
+    (r"^Average$", "average"),
+    (r"^Maximum$", "maximum"),
+    (r"^Minimum$", "minimum"),
+    (r"^Dot$", "dot"),
+    (r"^(Matmul|Einsum)$", "matmul"),
+    (r"^(Reshape|ExpandDims|Squeeze)$", "reshape"),
+    (r"^Flatten$", "flatten"),
+    (r"^(Permute|Transpose)$", "permute"),
+    (r"^(RepeatVector|Repeat|Tile)$", "repeat"),
+    (r"^ZeroPadding\dD$|^Pad$", "pad"),
+    (r"^Cropping\dD$", "crop"),
+    (r"^UpSampling\dD$", "upsample"),
+    (r"^Cast$", "cast"),
+    (r"^GetItem$", "get_item"),
+    (r"^(Mean|Sum|Max|Min)$", "reduce"),
+)
+
+
+def op_of(op: Any) -> str:
+    """The operation a layer or recorded call performs, in the IR's vocabulary (ir.OPS)."""
+    for cls in type(op).__mro__:
+        for pattern, name in _OP_RULES:
+            if re.search(pattern, cls.__name__):
+                return name
+        if cls.__module__.startswith("keras.src.layers.layer"):
+            break
+    return "other"
 
 
 def category_of(op: Any) -> str:

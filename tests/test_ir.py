@@ -126,3 +126,31 @@ def test_applications(name):
         node = graph.node(layer.name)
         assert node.output_shape == tuple(layer.output.shape)
         assert node.params == layer.count_params()
+
+
+def test_every_keras_layer_gets_an_operation_of_the_vocabulary():
+    """The loader maps each layer and recorded operation onto ir.OPS (docs/ir.md)."""
+    import keras
+
+    from pptx_nnviz import load_graph
+    from pptx_nnviz.ir import OPS
+
+    inputs = keras.Input((32, 32, 3), name="image")
+    x = keras.layers.ZeroPadding2D(1)(inputs)
+    x = keras.layers.Conv2D(8, 3, strides=2)(x)
+    x = keras.layers.BatchNormalization()(x)
+    x = keras.layers.ReLU()(x)
+    s = keras.layers.GlobalAveragePooling2D(keepdims=True)(x)
+    s = keras.layers.Conv2D(8, 1, activation="sigmoid")(s)
+    x = keras.layers.Multiply()([x, s])
+    x = keras.layers.DepthwiseConv2D(3, padding="same")(x)
+    x = keras.layers.Flatten()(x)
+    x = keras.layers.Dropout(0.0)(x)
+    outputs = keras.layers.Dense(10)(x)
+    graph = load_graph(keras.Model(inputs, outputs))
+    ops = [n.op for n in graph.nodes]
+    assert set(ops) <= set(OPS)
+    assert ops == [
+        "input", "pad", "conv", "batch_norm", "activation", "global_pool", "conv",
+        "multiply", "depthwise_conv", "flatten", "dropout", "dense",
+    ]  # fmt: skip
