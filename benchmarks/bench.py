@@ -3,6 +3,10 @@
     python benchmarks/bench.py            # every model (a few minutes on 2 cores)
     python benchmarks/bench.py --quick    # ResNet50 and the synthetic graphs only
 
+Both runs start with the figures tests cannot assert without flaking: the neuron view, the
+architecture and the default deck of a 10,000-layer chain, and how the layout's time and
+work (function calls) grow from 1,000 to 4,000 layers.
+
 The full run ends with benchmarks/layout_vs_dot.py's table: edge crossings and bends of
 every drill-down slide of ResNet50, InceptionV3 and EfficientNetB0 and of the small U-Net,
 beside graphviz dot's layout of the same boxes.
@@ -80,26 +84,32 @@ def time_deck(graph_or_model, out: Path, repeats: int) -> tuple[float, float, in
     return statistics.median(times), peak, len(Presentation(str(out)).slides)
 
 
-def neuron_chain_peak(n: int = 10000) -> tuple[float, float]:
-    """Seconds and the process's peak RSS (MiB, resource.getrusage) after the neuron view of
-    an n-layer Dense chain with --collapse none (7.9 GB before runs of layers were folded)."""
-    from pptx_nnviz.views import ViewOptions
-
-    nodes = [Node("input", "input", "InputLayer", "input", output_shapes=((None, 16),))]
+def chain_graph(n: int, units: int = 16) -> Graph:
+    """An input and n Dense layers in a chain, as a graph (no Keras model)."""
+    shape = ((None, units),)
+    nodes = [Node("input", "input", "InputLayer", "input", output_shapes=shape)]
     nodes += [
         Node(
             f"d{i}",
             f"dense_{i}",
             "Dense",
             "dense",
-            output_shapes=((None, 16),),
-            trainable_params=272,
-            hyperparams=(("units", "16"),),
+            output_shapes=shape,
+            trainable_params=units * (units + 1),
+            hyperparams=(("units", str(units)),),
         )
         for i in range(n)
     ]
-    edges = [Edge(a.id, b.id, (None, 16)) for a, b in zip(nodes, nodes[1:])]
-    graph = Graph(f"chain_{n}", tuple(nodes), tuple(edges), ("input",), (nodes[-1].id,))
+    edges = [Edge(a.id, b.id, shape[0]) for a, b in zip(nodes, nodes[1:])]
+    return Graph(f"chain_{n}", tuple(nodes), tuple(edges), ("input",), (nodes[-1].id,))
+
+
+def neuron_chain_peak(n: int = 10000) -> tuple[float, float]:
+    """Seconds and the process's peak RSS (MiB, resource.getrusage) after the neuron view of
+    an n-layer Dense chain with --collapse none (7.9 GB before runs of layers were folded)."""
+    from pptx_nnviz.views import ViewOptions
+
+    graph = chain_graph(n)
     start = time.perf_counter()
     with tempfile.TemporaryDirectory() as folder:
         build_deck(
@@ -110,6 +120,44 @@ def neuron_chain_peak(n: int = 10000) -> tuple[float, float]:
         )
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     return time.perf_counter() - start, peak
+
+
+def chain_decks(n: int = 10_000) -> None:
+    """The figures tests/test_hard_inputs.py leaves to this script (a test cannot time
+    without flaking): an n-layer chain's architecture with --collapse none (one box per layer)
+    and its default deck (repeats folded), in seconds; the layout of a 4000-layer chain beside
+    a 1000-layer one, in seconds and in function calls (the test's measure of work)."""
+    from pptx import Presentation
+
+    from pptx_nnviz.views import ViewOptions
+
+    sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
+    from test_hard_inputs import layout_calls
+
+    graph = chain_graph(n, 32)
+    with tempfile.TemporaryDirectory() as folder:
+        out = Path(folder) / "chain.pptx"
+        for label, options in (
+            ("architecture, --collapse none", ViewOptions(collapse="none")),
+            ("default deck", ViewOptions()),
+        ):
+            views = ["architecture"] if options.collapse == "none" else None
+            start = time.perf_counter()
+            build_deck(graph, out, views=views, options=options)
+            seconds = time.perf_counter() - start
+            slides = len(Presentation(str(out)).slides)
+            print(f"{n:,}-layer chain, {label}: {seconds:.2f} s, {slides} slides", flush=True)
+    figures = {}
+    for layers in (1000, 4000):
+        start = time.perf_counter()
+        calls = layout_calls(layers)
+        figures[layers] = (time.perf_counter() - start, calls)
+    (t1, c1), (t4, c4) = figures[1000], figures[4000]
+    print(
+        f"layout of a chain, 4000 vs 1000 layers: {t4 / t1:.1f}x the time (profiled: "
+        f"{t1:.2f} s, {t4:.2f} s), {c4 / c1:.2f}x the calls ({c1:,}, {c4:,}); linear is 4x",
+        flush=True,
+    )
 
 
 def time_plot_model(model, out: Path) -> float | None:
@@ -135,6 +183,7 @@ def main() -> None:
         f"peak RSS {peak:.0f} MiB",
         flush=True,
     )
+    chain_decks()
     keras = _keras()
     names = APPLICATIONS[:1] if args.quick else APPLICATIONS
     print("building models (not timed) ...", flush=True)

@@ -7,8 +7,8 @@ from __future__ import annotations
 import os
 import shutil
 import stat
+import sys
 import textwrap
-import time
 import zipfile
 from collections import Counter
 from dataclasses import replace
@@ -615,19 +615,18 @@ def _chain_graph(n: int) -> Graph:
     return Graph(f"chain_{n}", tuple(nodes), edges, ("input",), (nodes[-1].id,))
 
 
-def test_ten_thousand_layers_paginate_in_bounded_time(tmp_path):
+@pytest.mark.slow
+def test_ten_thousand_layers_paginate(tmp_path):
     """10,000 layers drawn one box each (no folding into blocks): the architecture view
-    paginates every layer exactly once."""
+    paginates every layer exactly once (`python benchmarks/bench.py` prints how long it
+    takes)."""
     graph = _chain_graph(10_000)
-    start = time.perf_counter()
     path = build_deck(
         graph,
         tmp_path / "big.pptx",
         views=["architecture"],
         options=ViewOptions(collapse="none"),
     )
-    elapsed = time.perf_counter() - start
-    assert elapsed < 120, f"{elapsed:.0f} s"
     prs = Presentation(str(path))
     assert len(prs.slides) > 50
     boxes = Counter(
@@ -636,31 +635,40 @@ def test_ten_thousand_layers_paginate_in_bounded_time(tmp_path):
     assert len(boxes) == 10_000 and set(boxes.values()) == {1}, "every layer drawn once"
 
 
+@pytest.mark.slow
 def test_ten_thousand_layers_whole_deck(tmp_path):
-    """The default deck of a 10,000-layer model (repeats folded into blocks) finishes fast."""
-    start = time.perf_counter()
+    """The default deck of a 10,000-layer model folds the repeats into blocks: a handful of
+    slides, not one per 150 layers (`python benchmarks/bench.py` prints how long it takes)."""
     path = build_deck(_chain_graph(10_000), tmp_path / "big.pptx")
-    elapsed = time.perf_counter() - start
-    assert elapsed < 120, f"{elapsed:.0f} s"
-    assert len(Presentation(str(path)).slides) > 10
+    assert 10 < len(Presentation(str(path)).slides) < 60
 
 
-def test_layout_cost_grows_about_linearly():
-    """No quadratic blow-up: 4x the layers costs well under 16x the time."""
+def layout_calls(n: int) -> int:
+    """The work of laying out an n-layer chain: the Python and builtin function calls it
+    makes (the same on every machine, however loaded)."""
+    ids = [f"n{i}" for i in range(n)]
+    count = 0
 
     def size(node_id: str, style: Style) -> tuple[float, float]:
         return (8 * style.font, 3 * 1.22 * style.font + 8)
 
-    def seconds(n: int) -> float:
-        ids = [f"n{i}" for i in range(n)]
-        start = time.perf_counter()
-        layout_graph(ids, list(zip(ids, ids[1:])), size, (900.0, 420.0), direction="TB")
-        return time.perf_counter() - start
+    def profile(frame, event: str, arg) -> None:
+        nonlocal count
+        count += event in ("call", "c_call")
 
-    seconds(200)  # warm up imports and caches
-    small = min(seconds(1000) for _ in range(2))
-    large = min(seconds(4000) for _ in range(2))
-    assert large < 10 * small, f"1000 layers {small:.2f} s, 4000 layers {large:.2f} s"
+    sys.setprofile(profile)
+    try:
+        layout_graph(ids, list(zip(ids, ids[1:])), size, (900.0, 420.0), direction="TB")
+    finally:
+        sys.setprofile(None)
+    return count
+
+
+@pytest.mark.slow
+def test_layout_work_grows_about_linearly():
+    """No quadratic blow-up: 4x the layers makes about 4x the calls (16x if quadratic)."""
+    small, large = layout_calls(1000), layout_calls(4000)
+    assert large < 6 * small, f"1000 layers {small} calls, 4000 layers {large} calls"
 
 
 # --------------------------------------------------------------------------- output

@@ -8,6 +8,7 @@ runs in the normal suite.
 
 from __future__ import annotations
 
+import pytest
 from deck_checks import check_deck
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -16,6 +17,7 @@ from layout_checks import check_layout
 from pptx_nnviz.deck import build_deck
 from pptx_nnviz.ir import Edge, Graph, Node
 from pptx_nnviz.layout import Style, layout_graph
+from pptx_nnviz.layout.ports import PORT
 
 AREA = (900.0, 420.0)
 Edges = list[tuple[str, str]]
@@ -280,3 +282,21 @@ def test_many_parallel_branches_joined_stay_inside():
     edges += [(end, "join") for end in ends]
     layout = layout_graph(ids, edges, _size_function(_uniform(ids)), AREA)
     check_layout(layout, ids, edges, AREA)
+
+
+def test_ports_spread_under_a_box_keep_clear_of_its_exit():
+    """Found by hypothesis: n9's three ports, spread evenly, put the middle one right under
+    the middle of n4 above it, where n4's line to n7 comes down; n0's line to that port then
+    swapped x with n4's (245 -> 303 against 303 -> 245) in the gap between them, and one of
+    the two vertical pieces ran along the other. The ports shift clear of n4's exit."""
+    ids = _ids(11)
+    pairs = "0-1 0-2 0-3 1-3 2-6 5-6 0-7 3-7 4-7 0-8 1-8 3-8 0-9 1-9 4-9 3-10 4-10"
+    edges = [(f"n{a}", f"n{b}") for a, b in (pair.split("-") for pair in pairs.split())]
+    layout = layout_graph(ids, edges, _size_function(_uniform(ids)), AREA)
+    check_layout(layout, ids, edges, AREA)
+    (page,) = layout.pages
+    boxes = {b.id: b for b in page.boxes}
+    n4, ports = boxes["n4"].rect, [b.rect for b in page.boxes if b.id.endswith(" of n9")]
+    assert len(ports) == 3, "n9 takes its inputs at ports"
+    assert boxes["n9"].rect.x == pytest.approx(n4.x), "n9 stands right under n4"
+    assert all(abs(p.cx - n4.cx) > PORT for p in ports), "no port under n4's exit"

@@ -11,6 +11,7 @@ their box on the slide, so they move with it.
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
 from ..geometry import Rect
@@ -162,15 +163,22 @@ def _leave_from_ports(
 
 
 def add_ports(
-    target: str, incoming: list[RoutePlan], rects: dict[str, Rect], aligned: bool = False
+    target: str,
+    incoming: list[RoutePlan],
+    rects: dict[str, Rect],
+    aligned: bool = False,
+    above: Sequence[float] = (),
 ) -> list[str]:
     """Small dots along the target's top edge, one per input (left to right by approach):
-    spread evenly, or `aligned` under each input where the edge reaches it."""
+    spread evenly, or `aligned` under each input where the edge reaches it. Evenly spread
+    dots keep clear of the x in `above` where other lines come down from the rank above (a
+    dot right under one would take that line's place, and its own line's turn would run
+    along it)."""
     rect = rects[target]
     incoming.sort(key=lambda p: p.approach_x)
     pitch = rect.w / len(incoming)
     size = min(PORT, pitch - 1)
-    spots = [rect.x + (k + 0.5) * pitch for k in range(len(incoming))]
+    spots = _spread(rect, [p.approach_x for p in incoming], pitch, size, above)
     if aligned:
         lo, hi = rect.x + size, rect.right - size
         wanted = [min(max(p.approach_x, lo), hi) for p in incoming]
@@ -184,3 +192,31 @@ def add_ports(
         plan.port, plan.site, plan.side = port, N, False
         ports.append(port)
     return ports
+
+
+def _spread(
+    rect: Rect, approach: list[float], pitch: float, size: float, above: Sequence[float]
+) -> list[float]:
+    """Evenly spaced dots along `rect`'s top edge for inputs coming down at `approach` (in
+    order): centred on the edge, or shifted along it (by up to 3/8 of a pitch) as far as needed
+    to stay `PORT` + 1 clear of the lines coming down at `above` other than the dot's own."""
+    wanted = PORT + 1.0
+    best: tuple[float, list[float]] = (-1.0, [])
+    for shift in (0.0, 0.25, -0.25, 0.125, -0.125, 0.375, -0.375):
+        spots = [rect.x + (k + 0.5 + shift) * pitch for k in range(len(approach))]
+        if spots[0] - size / 2 < rect.x or spots[-1] + size / 2 > rect.right:
+            continue
+        clear = min(
+            (
+                abs(spot - at)
+                for spot, own in zip(spots, approach)
+                for at in above
+                if abs(at - own) > 0.5
+            ),
+            default=wanted,
+        )
+        if clear >= wanted:
+            return spots
+        if clear > best[0]:
+            best = (clear, spots)
+    return best[1]

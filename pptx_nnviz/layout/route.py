@@ -87,7 +87,8 @@ def route_piece(
         elif (len(incoming) > 1 or taken[target]) and not _assign_sites(
             target, incoming, items, order, rects, x, taken[target]
         ):
-            ports[target] = add_ports(target, incoming, rects)
+            above = _coming_down(items[target].rank, order, rects, x)
+            ports[target] = add_ports(target, incoming, rects, above=above)
         elif not taken[target]:
             taken[target] = {incoming[0].site}
     # lines running down through a rank to enter a side of one of its boxes
@@ -102,7 +103,8 @@ def route_piece(
         reach = [p.approach_x for p in incoming]
         even = target in level
         rects[target] = stretched_bar(target, reach, order, rects, x, items, width, entering, even)
-        ports[target] = add_ports(target, incoming, rects, aligned=True)
+        above = _coming_down(items[target].rank, order, rects, x)
+        ports[target] = add_ports(target, incoming, rects, aligned=True, above=above)
     outputs: dict[str, int] = defaultdict(int)
     for plan in plans:
         outputs[plan.chain[0]] += 1
@@ -118,7 +120,8 @@ def route_piece(
         for plan in by_target[target]:
             plan.site, plan.side = N, False
         taken[target] = set(reserved.get(target, ()))
-        ports[target] = add_ports(target, by_target[target], rects, aligned=True)
+        above = _coming_down(rank, order, rects, x)
+        ports[target] = add_ports(target, by_target[target], rects, aligned=True, above=above)
     for plan in plans:
         if plan.out_port:
             continue
@@ -144,6 +147,16 @@ def route_piece(
         at = first_band[0] + JUNCTION if first_band else None
         paths += split_long(path, rects, items, at)
     return paths, rects, ports
+
+
+def _coming_down(
+    rank: int, order: list[list[str]], rects: dict[str, Rect], x: dict[str, float]
+) -> list[float]:
+    """The x where lines come down into the gap above `rank`: out of the middle of each box
+    of the rank before, and along each lane passing it."""
+    if rank <= 0:
+        return []
+    return [rects[v].cx if v in rects else x[v] for v in order[rank - 1]]
 
 
 @dataclass
