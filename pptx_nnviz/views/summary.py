@@ -12,7 +12,7 @@ from typing import Any
 
 from ..errors import InputError
 from ..geometry import Rect
-from ..ir import Graph
+from ..ir import Graph, Node
 from ..scene import Frame, SlideScene, Table
 from ..text import format_bytes, format_count, format_keras_shape, line_height, shorten, text_width
 
@@ -137,6 +137,13 @@ def table_text(
 
 # --------------------------------------------------------------------------- slides
 
+#: Why a folded model's deck has no detailed graph (see `views/graph.py`).
+DETAILED_NOTE = (
+    "The deck has no separate detailed graph for a model this big: the architecture's "
+    "drill-down slides are its detailed graph, every layer of each block with its output "
+    "shape (a layer's input is the output of the box feeding it). --collapse none draws every "
+    "layer with its input and output shapes instead, on as many slides as that takes."
+)
 MAX_SUMMARY_SLIDES = 3  # a folded model's block table fits this many slides by default
 MIN_FONT = 8.0
 
@@ -153,11 +160,21 @@ def balanced_pages(items: list[Any], per_page: int, extra: int = 0) -> list[list
     return result
 
 
+def summary_nodes(graph: Graph, folded: Graph | None = None) -> tuple[list[Node], bool]:
+    """The summary table's rows as nodes, and whether they are blocks: the blocks and
+    layers of a `folded` model (see `passes.collapse`) when it has blocks, else every layer.
+    The parameters chart draws a bar per row."""
+    if folded is not None and any(n.category == "block" for n in folded.nodes):
+        return list(folded.nodes), True
+    return list(graph.nodes), False
+
+
 def summary_slides(graph: Graph, frame: Frame, folded: Graph | None = None) -> list[SlideScene]:
     """The summary as native tables. For a `folded` model (blocks, see `passes.collapse`): one
     table of blocks on at most three slides, with each block's layers in an appendix at the end
     of the deck; otherwise every layer, paginated in pages of equal length."""
-    if folded is not None and any(n.category == "block" for n in folded.nodes):
+    if summary_nodes(graph, folded)[1]:
+        assert folded is not None
         return _block_slides(graph, folded, frame) + _appendix_slides(folded, frame)
     with_links = not is_sequential(graph)
     header, rows = _table_rows(graph, with_links)
@@ -185,7 +202,7 @@ def _block_slides(graph: Graph, folded: Graph, frame: Frame) -> list[SlideScene]
     notes = (
         f"{graph.name} has {len(graph.nodes)} layers; this table lists them folded into "
         f"{blocks} blocks (× N: that many identical blocks in a row, counted together). Each "
-        "block's own layers are listed in the appendix at the end of the deck."
+        "block's own layers are listed in the appendix at the end of the deck. " + DETAILED_NOTE
     )
     return table_slides(
         graph,
