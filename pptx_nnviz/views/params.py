@@ -19,7 +19,7 @@ MAX_BARS = 28  # per slide: more would not leave each bar a readable label
 ROUND_STEPS = ((1, 0.2), (1.2, 0.2), (1.5, 0.3), (2, 0.5), (2.5, 0.5), (3, 0.5), (4, 1), (5, 1))
 ROUND_STEPS += ((6, 1), (8, 2), (10, 2))
 DWARFS = 5.0  # a log scale when the largest bar is this many times the next one or more
-LABEL_SHARE = 0.3  # a bar's label takes at most this share of the chart's width
+LABEL_SHARE = 0.4  # a bar's label takes at most this share of the chart's width
 
 
 def parameter_bars(graph: Graph, folded: Graph | None = None) -> tuple[str, list[tuple]]:
