@@ -371,8 +371,9 @@ def _row_height(font: float) -> float:
     return line_height(font) + 2 * CELL_PAD_Y
 
 
-NAME_COLUMNS = ("Layer (type)", "Block or layer")  # "name (Class)": the name may be cut
-LIST_COLUMNS = ("Connected to",)  # names joined by ", ": each may be cut
+NAME_COLUMNS = ("Layer (type)", "Block or layer", "Block")  # "name (Class)": names may be cut
+#: Columns of items (names, changes) and what joins them: each item may be cut.
+LIST_COLUMNS = {"Connected to": ", ", "Change": "; "}
 #: "name (Class)" or "name (42 layers, × 3: ...)": the part in parentheses is never cut.
 _TAIL = re.compile(r"^(?P<head>.*?)(?P<tail> \([^()]*\))$")
 
@@ -393,7 +394,8 @@ def fit_cell(cell: str, column: str, width: float, font: float, bold: bool = Fal
         name, tail = _split(cell)
         return shorten_name(name, width, font, bold, keep=tail)
     if column in LIST_COLUMNS:
-        return shorten_list(cell.split(", "), width, font, bold)
+        sep = LIST_COLUMNS[column]
+        return shorten_list(cell.split(sep), width, font, bold, sep)
     return cell
 
 
@@ -433,7 +435,7 @@ def _column_widths(
     if spare <= 0:
         return floor  # the caller takes a smaller font
     widths = list(floor)
-    for kinds in (NAME_COLUMNS, LIST_COLUMNS):  # names first, then the lists
+    for kinds in (NAME_COLUMNS, tuple(LIST_COLUMNS)):  # names first, then the lists
         for i, h in enumerate(header):
             if h in kinds:
                 extra = min(natural[i] - floor[i], spare)
