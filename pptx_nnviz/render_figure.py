@@ -645,6 +645,19 @@ class _Painter:
         ]
         ticks = _value_ticks(chart.value_max or max(totals, default=0.0))
         top_value = ticks[-1]
+        low = chart.value_min or 0.0
+        if chart.log_scale and chart.value_max and 0 < low < chart.value_max:
+            top_value = chart.value_max
+            decades = math.log10(top_value / low)
+            ticks = [low * 10**k for k in range(int(decades + 1e-9) + 1)]
+            ticks += [top_value] if len(ticks) < 2 else []
+
+        def frac(value: float) -> float:
+            """Where `value` falls along the value axis, from 0 to 1."""
+            if chart.log_scale and 0 < low < top_value:
+                return max(0.0, math.log10(max(value, low) / low) / math.log10(top_value / low))
+            return value / top_value if top_value else 0.0
+
         tick_labels = [f"{t:,.0f}" if ticks[1] >= 1 else f"{t:,g}" for t in ticks]
         line = LINE_HEIGHT * size
         pad = 8.0
@@ -667,9 +680,9 @@ class _Painter:
             return
         plot = Rect(left, top, right - left, bottom - top)
         for tick, label in zip(ticks, tick_labels):  # gridlines and value labels
-            frac = tick / top_value if top_value else 0.0
+            along = frac(tick)
             if chart.horizontal:
-                gx = plot.x + frac * plot.w
+                gx = plot.x + along * plot.w
                 self._segment(place, (gx, plot.y), (gx, plot.bottom), grid_color, 0.75, z)
                 self._text(
                     label,
@@ -683,7 +696,7 @@ class _Painter:
                     "center",
                 )
             else:
-                gy = plot.bottom - frac * plot.h
+                gy = plot.bottom - along * plot.h
                 self._segment(place, (plot.x, gy), (plot.right, gy), grid_color, 0.75, z)
                 self._text(
                     label,
@@ -703,7 +716,7 @@ class _Painter:
             for _, values, color in chart.series:
                 value = values[i] if i < len(values) else 0.0
                 if value > 0 and top_value:
-                    a, b = start / top_value, (start + value) / top_value
+                    a, b = frac(start), frac(start + value)
                     if chart.horizontal:
                         bar = Rect(
                             plot.x + a * plot.w,

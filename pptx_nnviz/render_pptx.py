@@ -381,7 +381,8 @@ def draw_chart(slide: Slide, chart: BarChart) -> None:
     data = CategoryChartData(number_format="#,##0")
     data.categories = [sanitize(c) for c in chart.categories]
     for name, values, _ in chart.series:
-        data.add_series(sanitize(name), values)
+        # A log axis cannot plot 0: such a point is left empty.
+        data.add_series(sanitize(name), [None if chart.log_scale and not v else v for v in values])
     kind = XL_CHART_TYPE.BAR_STACKED if chart.horizontal else XL_CHART_TYPE.COLUMN_STACKED
     r = chart.rect
     frame = slide.shapes.add_chart(
@@ -407,8 +408,13 @@ def draw_chart(slide: Slide, chart: BarChart) -> None:
             crosses.set("val", "max")
     plot.has_title = False  # one series would otherwise be titled with its name
     if chart.value_max:
-        plot.value_axis.minimum_scale = 0
+        plot.value_axis.minimum_scale = chart.value_min or 0
         plot.value_axis.maximum_scale = chart.value_max
+    if chart.value_step:
+        plot.value_axis.major_unit = chart.value_step
+    if chart.log_scale:
+        scaling = plot._chartSpace.xpath(".//c:valAx/c:scaling")[0]
+        scaling.insert(0, scaling.makeelement(qn("c:logBase"), {"val": "10"}))
     plot.value_axis.has_major_gridlines = True
     plot.value_axis.tick_labels.number_format = "#,##0"
     plot.value_axis.tick_labels.number_format_is_linked = False

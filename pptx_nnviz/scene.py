@@ -107,6 +107,9 @@ class BarChart:
     horizontal: bool = True
     alt_text: str = ""
     value_max: float | None = None  # the value axis's maximum (one scale across pages)
+    value_step: float | None = None  # the step between its gridlines (None: the app's own)
+    value_min: float | None = None  # its minimum (None: 0; a log axis needs one above 0)
+    log_scale: bool = False  # a logarithmic value axis (base 10)
 
 
 @dataclass(frozen=True)

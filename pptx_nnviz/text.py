@@ -16,6 +16,8 @@ from .ir import Graph, Node, Shape
 #: Line height of Calibri/Carlito as a multiple of the font size (ascent + descent + line gap).
 LINE_HEIGHT = 1.22
 ELLIPSIS = "…"
+#: The least of a name a squeezed label keeps beside its class name (`shorten_name`).
+NAME_STUB = "name…tail"
 
 _XML_ILLEGAL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ufffe\uffff]")
 _SURROGATE = re.compile("[\ud800-\udfff]")
@@ -140,6 +142,37 @@ def shorten_middle(text: str, max_width: float, size: float, bold: bool = False)
             break
         head = text[:k]
     return head + ELLIPSIS + tail
+
+
+def shorten_name(
+    name: str, max_width: float, size: float, bold: bool = False, keep: str = ""
+) -> str:
+    """`name` followed by `keep` in at most `max_width` points: the name cut in the middle
+    only if it must, `keep` (say " (ClassName)") never cut."""
+    room = max_width - text_width(keep, size, bold)
+    return shorten_middle(name, room, size, bold) + keep
+
+
+def shorten_list(
+    items: list[str], max_width: float, size: float, bold: bool = False, sep: str = ", "
+) -> str:
+    """`items` joined by `sep` in at most `max_width` points: the longest cut in the middle to
+    an equal share of the room, the short ones kept whole."""
+    text = sep.join(items)
+    if text_width(text, size, bold) <= max_width or not items:
+        return text
+    room = max_width - text_width(sep, size, bold) * (len(items) - 1)
+    widths = sorted(text_width(item, size, bold) for item in items)
+    share, rest, count = room / len(items), room, len(items)
+    for width in widths:  # items narrower than their share give the rest to the others
+        if width > share:
+            break
+        rest, count = rest - width, count - 1
+        share = rest / count if count else share
+    return sep.join(
+        item if text_width(item, size, bold) <= share else shorten_middle(item, share, size, bold)
+        for item in items
+    )
 
 
 def format_count(n: int) -> str:

@@ -103,7 +103,8 @@ def build_view(
     if name == "params":
         from .params import params_slides
 
-        return params_slides(graph, frame)
+        folded = overview(graph, options) if options.summary != "full" else None
+        return params_slides(graph, frame, folded)  # a bar per row of the summary
     if name == "graph":
         from .graph import graph_slides
 

@@ -11,11 +11,11 @@ from ..geometry import Rect
 from ..ir import Graph, Node
 from ..layout import default_styles, layout_graph
 from ..scene import MUTED, Box, Frame, Paragraph, Run, SlideScene, paragraphs_size
-from ..text import format_shape, shorten
+from ..text import format_shape, shorten_middle, text_width
 from ..theme import Theme
 from .common import legend_and_caption, legend_height, place_page
 
-LABEL_WIDTH = 210.0  # at 9 pt: lines are cut with an ellipsis past this width
+LABEL_WIDTH = 210.0  # at 9 pt: lines wrap past this width, names are cut in the middle
 
 
 def _shapes(shapes: tuple[tuple[int | None, ...], ...]) -> str:
@@ -48,28 +48,52 @@ def detail_lines(node: Node, dtype: str = "") -> tuple[str, ...]:
 def detail_paragraphs(
     node: Node, size: float, compact: bool, dtype: str = ""
 ) -> tuple[Paragraph, ...]:
+    """The box's lines within LABEL_WIDTH (at 9 pt, scaled): the name cut in the middle only
+    if it must, the class never; lists of shapes and flags wrapped, not cut."""
     budget = LABEL_WIDTH * size / 9
-
-    def fit(text: str, bold: bool = False) -> str:
-        return shorten(text, budget, size, bold)
-
     title, inputs, outputs, *flags = detail_lines(node, dtype)
+    if text_width(title, size, True) <= budget:
+        titles = [title]
+    else:  # the name on a line of its own, the class on the next
+        klass = f"({node.class_name})"
+        titles = [shorten_middle(node.name, max(budget, text_width(klass, size, True)), size, True)]
+        titles.append(klass)
     if compact:
-        return (
-            Paragraph((Run(fit(title, True), size, bold=True),)),
-            Paragraph((Run(fit(f"{inputs} → {outputs.removeprefix('out: ')}"), size),)),
-        )
+        lines = wrap_items(f"{inputs} → {outputs.removeprefix('out: ')}", " + ", budget, size)
+    else:
+        lines = wrap_items(inputs, " + ", budget, size) + wrap_items(outputs, " + ", budget, size)
+    muted = [line for flag in flags for line in wrap_items(flag, " · ", budget, size)]
     return (
-        Paragraph((Run(fit(title, True), size, bold=True),)),
-        Paragraph((Run(fit(inputs), size),)),
-        Paragraph((Run(fit(outputs), size),)),
-        *(Paragraph((Run(fit(f), size, color=MUTED),)) for f in flags),
+        *(Paragraph((Run(line, size, bold=True),)) for line in titles),
+        *(Paragraph((Run(line, size),)) for line in lines),
+        *(Paragraph((Run(line, size, color=MUTED),)) for line in muted),
     )
+
+
+def wrap_items(text: str, sep: str, width: float, size: float) -> list[str]:
+    """`text` (items joined by `sep`) on as many lines of at most `width` points as it needs,
+    broken after a separator; an item wider than a line keeps a line of its own."""
+    lines: list[str] = []
+    for item in text.split(sep):
+        if lines and text_width(lines[-1] + sep + item, size) <= width:
+            lines[-1] += sep + item
+        elif lines:
+            lines[-1] += sep.rstrip()
+            lines.append(item)
+        else:
+            lines.append(item)
+    return lines
 
 
 def graph_slides(
     graph: Graph, frame: Frame, theme: Theme, direction: str | None = None
 ) -> list[SlideScene]:
+    """The detailed graph: every layer with its input and output shapes. A folded model
+    (blocks, see `passes.collapse`) gets none: at block level it would only repeat the
+    architecture's overview, and its drill-downs already draw every layer of each block
+    (the summary's notes say so; `--collapse none` draws the layers here)."""
+    if any(n.category == "block" for n in graph.nodes):
+        return []
     band = legend_height(graph, frame)
     area = Rect(frame.content.x, frame.content.y, frame.content.w, frame.content.h - band)
     nodes = graph.by_id

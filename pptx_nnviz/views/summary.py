@@ -7,14 +7,24 @@ import csv
 import io
 import json
 import math
+import re
 from dataclasses import replace
 from typing import Any
 
 from ..errors import InputError
 from ..geometry import Rect
-from ..ir import Graph
+from ..ir import Graph, Node
 from ..scene import Frame, SlideScene, Table
-from ..text import format_bytes, format_count, format_keras_shape, line_height, shorten, text_width
+from ..text import (
+    NAME_STUB,
+    format_bytes,
+    format_count,
+    format_keras_shape,
+    line_height,
+    shorten_list,
+    shorten_name,
+    text_width,
+)
 
 FONT = 10.0
 CELL_PAD_X = 5.0
@@ -137,6 +147,13 @@ def table_text(
 
 # --------------------------------------------------------------------------- slides
 
+#: Why a folded model's deck has no detailed graph (see `views/graph.py`).
+DETAILED_NOTE = (
+    "The deck has no separate detailed graph for a model this big: the architecture's "
+    "drill-down slides are its detailed graph, every layer of each block with its output "
+    "shape (a layer's input is the output of the box feeding it). --collapse none draws every "
+    "layer with its input and output shapes instead, on as many slides as that takes."
+)
 MAX_SUMMARY_SLIDES = 3  # a folded model's block table fits this many slides by default
 MIN_FONT = 8.0
 
@@ -153,11 +170,21 @@ def balanced_pages(items: list[Any], per_page: int, extra: int = 0) -> list[list
     return result
 
 
+def summary_nodes(graph: Graph, folded: Graph | None = None) -> tuple[list[Node], bool]:
+    """The summary table's rows as nodes, and whether they are blocks: the blocks and
+    layers of a `folded` model (see `passes.collapse`) when it has blocks, else every layer.
+    The parameters chart draws a bar per row."""
+    if folded is not None and any(n.category == "block" for n in folded.nodes):
+        return list(folded.nodes), True
+    return list(graph.nodes), False
+
+
 def summary_slides(graph: Graph, frame: Frame, folded: Graph | None = None) -> list[SlideScene]:
     """The summary as native tables. For a `folded` model (blocks, see `passes.collapse`): one
     table of blocks on at most three slides, with each block's layers in an appendix at the end
     of the deck; otherwise every layer, paginated in pages of equal length."""
-    if folded is not None and any(n.category == "block" for n in folded.nodes):
+    if summary_nodes(graph, folded)[1]:
+        assert folded is not None
         return _block_slides(graph, folded, frame) + _appendix_slides(folded, frame)
     with_links = not is_sequential(graph)
     header, rows = _table_rows(graph, with_links)
@@ -185,7 +212,7 @@ def _block_slides(graph: Graph, folded: Graph, frame: Frame) -> list[SlideScene]
     notes = (
         f"{graph.name} has {len(graph.nodes)} layers; this table lists them folded into "
         f"{blocks} blocks (× N: that many identical blocks in a row, counted together). Each "
-        "block's own layers are listed in the appendix at the end of the deck."
+        "block's own layers are listed in the appendix at the end of the deck. " + DETAILED_NOTE
     )
     return table_slides(
         graph,
@@ -267,10 +294,17 @@ def table_slides(
             (f for f in sizes if f >= 9 and _pages_needed(count, f, frame) == 1),
             next((f for f in sizes if _pages_needed(count, f, frame) <= max_pages), MIN_FONT),
         )
-    widths = _column_widths(header, rows + total_rows, frame.content.w, font)
+    heavy = bold_rows | frozenset(range(len(rows), len(rows) + len(total_rows)))
+    widths = _column_widths(header, rows + total_rows, frame.content.w, font, heavy)
+    while sum(widths) > frame.content.w + 0.5 and font > MIN_FONT:  # even the floors too wide
+        font -= 0.5
+        widths = _column_widths(header, rows + total_rows, frame.content.w, font, heavy)
     fitted = [
-        tuple(shorten(cell, w - 2 * CELL_PAD_X - 1, font) for cell, w in zip(row, widths))
-        for row in rows
+        tuple(
+            fit_cell(cell, h, w - 2 * CELL_PAD_X - 1, font, i in heavy)
+            for cell, h, w in zip(row, header, widths)
+        )
+        for i, row in enumerate(rows)
     ]
     row_h = _row_height(font)
     per_page = _rows_per_page(font, frame)
@@ -337,27 +371,74 @@ def _row_height(font: float) -> float:
     return line_height(font) + 2 * CELL_PAD_Y
 
 
+NAME_COLUMNS = ("Layer (type)", "Block or layer", "Block")  # "name (Class)": names may be cut
+#: Columns of items (names, changes) and what joins them: each item may be cut.
+LIST_COLUMNS = {"Connected to": ", ", "Change": "; "}
+#: "name (Class)" or "name (42 layers, × 3: ...)": the part in parentheses is never cut.
+_TAIL = re.compile(r"^(?P<head>.*?)(?P<tail> \([^()]*\))$")
+
+
+def _split(cell: str) -> tuple[str, str]:
+    """("name", " (Class)") of a name column's cell; ("name", "") when there is no class."""
+    match = _TAIL.match(cell)
+    return (match["head"], match["tail"]) if match else (cell, "")
+
+
+def fit_cell(cell: str, column: str, width: float, font: float, bold: bool = False) -> str:
+    """`cell` within `width` points: in a name column the name cut in the middle (never its
+    class), in a list column each name cut in the middle; other cells are not cut (their
+    columns have their natural width)."""
+    if text_width(cell, font, bold) <= width:
+        return cell
+    if column in NAME_COLUMNS:
+        name, tail = _split(cell)
+        return shorten_name(name, width, font, bold, keep=tail)
+    if column in LIST_COLUMNS:
+        sep = LIST_COLUMNS[column]
+        return shorten_list(cell.split(sep), width, font, bold, sep)
+    return cell
+
+
 def _column_widths(
-    header: tuple[str, ...], rows: list[tuple[str, ...]], total: float, font: float
+    header: tuple[str, ...],
+    rows: list[tuple[str, ...]],
+    total: float,
+    font: float,
+    bold: frozenset[int] = frozenset(),
 ) -> list[float]:
-    """Natural widths (widest cell) with some air, squeezed to fit the slide if needed."""
+    """Natural widths (widest cell, `bold` rows and the header in bold) with some air;
+    squeezed to fit the slide if needed, the names first keeping all they can and every
+    class name, then the lists of inputs."""
+    pad = 2 * CELL_PAD_X + 2
     natural = [
-        max(text_width(r[i], font, bold=(r is header)) for r in [header, *rows])
-        + 2 * CELL_PAD_X
-        + 2
+        max(
+            [
+                text_width(header[i], font, bold=True),
+                *(text_width(r[i], font, bold=k in bold) for k, r in enumerate(rows)),
+            ]
+        )
+        + pad
         for i in range(len(header))
     ]
     if sum(natural) <= total:
         stretch = min(1.35, max(1.0, 0.6 * total / sum(natural)))
         return [w * stretch for w in natural]
-    # Too wide: shapes and counts keep their width; names and links share the rest (cut
-    # with an ellipsis), each at least as wide as its header.
-    floor = [
-        natural[i]
-        if h in ("Output shape", "Param #")
-        else text_width(h, font, bold=True) + 2 * CELL_PAD_X + 2
-        for i, h in enumerate(header)
-    ]
+    head = [text_width(h, font, bold=True) + pad for h in header]
+    floor = list(natural)
+    for i, h in enumerate(header):
+        if h in NAME_COLUMNS:
+            tails = [text_width(_split(r[i])[1], font, k in bold) for k, r in enumerate(rows)]
+            floor[i] = max(head[i], max(tails, default=0.0) + text_width(NAME_STUB, font) + pad)
+        elif h in LIST_COLUMNS:
+            floor[i] = min(natural[i], max(head[i], 0.2 * total))
     spare = total - sum(floor)
-    wanted = [max(n - f, 0.0) for n, f in zip(natural, floor)]
-    return [f + spare * w / sum(wanted) for f, w in zip(floor, wanted)]
+    if spare <= 0:
+        return floor  # the caller takes a smaller font
+    widths = list(floor)
+    for kinds in (NAME_COLUMNS, tuple(LIST_COLUMNS)):  # names first, then the lists
+        for i, h in enumerate(header):
+            if h in kinds:
+                extra = min(natural[i] - floor[i], spare)
+                widths[i] += extra
+                spare -= extra
+    return widths
