@@ -72,6 +72,14 @@ def figure_format(path: str | os.PathLike) -> str:
     return suffix
 
 
+#: Why a view can have no slide, for the one-line error a figure of it gives.
+_NOTHING_DRAWN = {
+    "graph": "the graph view draws nothing for a model folded into blocks: the drill-downs are "
+    "its detailed graph (--view architecture --page N)",
+    "neurons": "the neurons view draws nothing for this model: it has no dense or recurrent stack",
+}
+
+
 def figure_scenes(
     graph: Graph,
     view: str = "architecture",
@@ -93,6 +101,8 @@ def figure_scenes(
     if fonts:
         frame = print_frame(print_width or frame.width)
     scenes = build_view(view, graph, frame, chosen, ViewOptions(direction, fonts=fonts))
+    if not scenes:
+        raise InputError(_NOTHING_DRAWN.get(view, f"the {view} view draws nothing for this model"))
     if page is not None:
         if not 1 <= page <= len(scenes):
             raise InputError(f"page {page}: the {view} view has {len(scenes)} page(s)")
