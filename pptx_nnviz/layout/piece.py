@@ -3,7 +3,6 @@ position (`arrange_piece`), then bands along the main axis and routes (`draw_pie
 
 from __future__ import annotations
 
-from collections import defaultdict
 from dataclasses import dataclass, replace
 
 from .model import Drawing, E, Item, Link, Spacing, W
@@ -11,6 +10,7 @@ from .normalize import Layered, normalise
 from .order import order_layers
 from .position import cross_positions
 from .route import route_piece
+from .spine import main_path
 
 
 @dataclass
@@ -105,41 +105,3 @@ def side_sites(first: frozenset[str], last: frozenset[str]) -> dict[str, set[str
     for v in last:
         reserved.setdefault(v, set()).add(E)
     return reserved
-
-
-def main_path(items: dict[str, Item], links: list[Link]) -> frozenset[tuple[str, str]]:
-    """The graph edges of the longest path (most ranks) through the piece, earliest on ties."""
-    successors: dict[str, list[Link]] = defaultdict(list)
-    for link in links:
-        successors[link.source].append(link)
-    best: dict[str, tuple[int, Link | None]] = {}
-    for v in sorted(items, key=lambda v: -items[v].rank):
-        length, step = 0, None
-        for link in successors[v]:
-            span = best[link.target][0] + items[link.target].rank - items[v].rank
-            if span > length:
-                length, step = span, link
-        best[v] = (length, step)
-    if not best:
-        return frozenset()
-    start = min(items, key=lambda v: (-best[v][0], items[v].rank))
-    steps = []
-    step = best[start][1]
-    while step is not None:
-        steps.append(step)
-        step = best[step.target][1]
-    # Where another input reaches a merge as deep as the main path (a siamese pair's two
-    # towers), the path before it is not the main one: the merge centres on its towers.
-    depth: dict[str, list[int]] = defaultdict(list)
-    outputs: dict[str, int] = defaultdict(int)
-    for link in links:
-        depth[link.target].append(items[link.source].rank)
-        outputs[link.source] += 1
-    for k in range(len(steps) - 1, -1, -1):
-        if depth[steps[k].target].count(items[steps[k].source].rank) > 1:
-            steps = steps[k + 1 :]
-            break
-    # A fork or merge of three or more branches (an Inception module) centres on them too.
-    return frozenset(
-        step.edge for step in steps if len(depth[step.target]) < 3 and outputs[step.source] < 3
-    )
