@@ -7,7 +7,7 @@ from dataclasses import dataclass, replace
 
 from .model import Drawing, E, Item, Link, Spacing, W
 from .normalize import Layered, normalise
-from .order import order_layers
+from .order import order_layers, pinned
 from .position import cross_positions
 from .route import route_piece
 from .spine import main_path
@@ -41,8 +41,9 @@ def arrange_piece(
     """Items with ranks counted from 0 inside the piece; links between them (any span); the
     piece kept within `width` across where its ranks allow."""
     layered = normalise(items, links)
-    order = order_layers(layered, first, last)
-    x = cross_positions(layered, order, spacing, main_path(items, links), width)
+    spine = main_path(items, links)
+    order = _free_sides(order_layers(layered, first, last), layered, spine, first, last)
+    x = cross_positions(layered, order, spacing, spine, width)
     thickness = [max((layered.items[v].height for v in layer), default=0.0) for layer in order]
     return Arranged(layered, order, x, thickness)
 
@@ -105,3 +106,33 @@ def side_sites(first: frozenset[str], last: frozenset[str]) -> dict[str, set[str
     for v in last:
         reserved.setdefault(v, set()).add(E)
     return reserved
+
+
+def _free_sides(
+    order: list[list[str]],
+    layered: Layered,
+    spine: frozenset[tuple[str, str]],
+    first: frozenset[str],
+    last: frozenset[str],
+) -> list[list[str]]:
+    """The ranks mirrored (left and right swapped, the pinned items kept at their ends) when
+    that turns more of the branches leaving the spine towards a free side of their fork: a
+    fork pinned first keeps its W site for a wrap, so a side loop off it best stands right
+    of the spine (it then leaves level from E and turns once)."""
+    where = {v: k for layer in order for k, v in enumerate(layer)}
+    out_of_spine: dict[str, str] = {}
+    for link, chain in zip(layered.originals, layered.chains, strict=True):
+        if link.edge in spine and link.source == link.edge[0]:
+            out_of_spine[link.source] = chain[1]
+    facing = [0, 0]  # branches towards the fork's reserved side: as ordered, mirrored
+    for link, chain in zip(layered.originals, layered.chains, strict=True):
+        along = out_of_spine.get(link.source)
+        if along is None or chain[1] == along or link.source not in first | last:
+            continue
+        left = where[chain[1]] < where[along]
+        reserved_left = link.source in first
+        facing[0] += left == reserved_left
+        facing[1] += left != reserved_left
+    if facing[1] >= facing[0]:
+        return order
+    return [pinned(layer[::-1], first, last) for layer in order]
