@@ -173,13 +173,13 @@ def _pieces(
             continue
         i, j = piece_of[s], piece_of[t]
         out_id, in_id = f"portal out {s} > {j}", f"portal in {s} > {j}"
+        side = (s, t) in problem.side
         if out_id not in exits[i]:
             exits[i][out_id] = _junction(out_id, bounds[i][1] - bounds[i][0] + 1, (s,))
             entries[j][in_id] = _junction(in_id, 0, (s,))
-            side = (s, t) in problem.side
             extra_links[i].append(Link(s, out_id, (s, t), arrow=False, side=side))
             portals.append(Portal(out_id, in_id, (s, t), offset + i, offset + j))
-        extra_links[j].append(Link(in_id, t, (s, t), side=(s, t) in problem.side))
+        extra_links[j].append(Link(in_id, t, (s, t), side=side))
     blocks = []
     for k, (a, _) in enumerate(bounds):
         shift = 1 if entries[k] else 0
