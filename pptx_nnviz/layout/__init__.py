@@ -17,6 +17,7 @@ module with plain data in and out (see dagre's lib/layout.js):
 from .choose import default_styles, layout_graph
 from .model import DENSITIES, DIRECTIONS, Layout, Page, PlacedBox, Route, SizeFunction, Style
 from .rank import rank_nodes
+from .spine import Tensors
 
 __all__ = [
     "DENSITIES",
@@ -27,6 +28,7 @@ __all__ = [
     "Route",
     "SizeFunction",
     "Style",
+    "Tensors",
     "default_styles",
     "layout_graph",
     "rank_nodes",

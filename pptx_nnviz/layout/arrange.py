@@ -62,6 +62,7 @@ class Problem:
     capacity: tuple[float, float]  # normalised (across, along) room for a column's boxes
     page: tuple[float, float]  # normalised (across, along) room for everything on a page
     units: list[Unit] = field(default_factory=list)  # where the flow narrows (units.py)
+    side: frozenset[tuple[str, str]] = frozenset()  # side inputs, never on the spine (spine.py)
 
     @cached_property
     def _successors(self) -> dict[str, list[str]]:
@@ -116,7 +117,7 @@ def node_items(problem: Problem, nodes: list[str], first_rank: int) -> dict[str,
 
 
 def inner_links(problem: Problem, nodes: list[str]) -> list[Link]:
-    return [Link(s, t, (s, t)) for s, t in problem.edges_within(nodes)]
+    return [Link(s, t, (s, t), side=(s, t) in problem.side) for s, t in problem.edges_within(nodes)]
 
 
 # --------------------------------------------------------------------------- blocks
@@ -172,12 +173,13 @@ def _pieces(
             continue
         i, j = piece_of[s], piece_of[t]
         out_id, in_id = f"portal out {s} > {j}", f"portal in {s} > {j}"
+        side = (s, t) in problem.side
         if out_id not in exits[i]:
             exits[i][out_id] = _junction(out_id, bounds[i][1] - bounds[i][0] + 1, (s,))
             entries[j][in_id] = _junction(in_id, 0, (s,))
-            extra_links[i].append(Link(s, out_id, (s, t), arrow=False))
+            extra_links[i].append(Link(s, out_id, (s, t), arrow=False, side=side))
             portals.append(Portal(out_id, in_id, (s, t), offset + i, offset + j))
-        extra_links[j].append(Link(in_id, t, (s, t)))
+        extra_links[j].append(Link(in_id, t, (s, t), side=side))
     blocks = []
     for k, (a, _) in enumerate(bounds):
         shift = 1 if entries[k] else 0

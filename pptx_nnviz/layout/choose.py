@@ -18,6 +18,7 @@ from .arrange import MARKER_MAX_WIDTH, Problem, arrange, blocks_of
 from .model import DIRECTIONS, Layout, SizeFunction, Spacing, Style
 from .plan import plan_blocks
 from .rank import rank_nodes, stagger
+from .spine import Tensors, side_inputs
 from .units import Unit, split_units
 
 MAX_FONT = 20.0
@@ -54,6 +55,7 @@ class _Graph:
     ranks: dict[str, int]
     shapes: dict[str, str]
     labels: dict[str, str]
+    side: frozenset[tuple[str, str]] = frozenset()  # side inputs (spine.py)
     units: dict[tuple[int, ...], list[Unit]] = field(default_factory=dict)  # by ranks
 
     def units_of(self, ranks: dict[str, int]) -> list[Unit]:
@@ -96,9 +98,11 @@ def layout_graph(
     labels: dict[str, str] | None = None,
     shapes: dict[str, str] | None = None,
     styles: Sequence[Style] | None = None,
+    tensors: Tensors | None = None,
 ) -> Layout:
     """Lay out the graph on pages of `area` (width, height) points. `shapes` marks nodes
-    drawn as circles (merges); `labels` names nodes on page-break markers."""
+    drawn as circles (merges); `labels` names nodes on page-break markers; `tensors` (the
+    shapes edges carry) choose the spine by the data that matters (spine.py)."""
     size_of = _remembered(size_of)
     unique = list(dict.fromkeys((s, t) for s, t in edges if s != t))
     graph = _Graph(
@@ -107,6 +111,7 @@ def layout_graph(
         rank_nodes(node_ids, unique),
         {v: (shapes or {}).get(v, "box") for v in node_ids},
         labels or {},
+        side_inputs(unique, tensors),
     )
     best: tuple[tuple[int, float], Layout] | None = None
     directions = [direction] if direction else list(DIRECTIONS)
@@ -219,6 +224,7 @@ def _problem(
         capacity,
         page,
         graph.units_of(ranks),
+        graph.side,
     )
 
 

@@ -11,6 +11,7 @@ from ..geometry import Rect
 from .model import MIRRORED, Drawing, E, Item, Link, Path, W
 from .piece import Arranged, arrange_piece, draw_piece, side_sites
 from .plan import BlockPlan, rank_thickness, rank_widths, stacked_length
+from .spine import main_path
 from .units import Unit
 
 if TYPE_CHECKING:
@@ -21,12 +22,16 @@ LEVEL_WEIGHT = 10.0
 
 def plan_fold(problem: Problem, unit: Unit) -> BlockPlan | None:
     """The best place to fold the unit (its skips most level, then the U least tall), or
-    None when no fold keeps every cross edge clear (two of them leaving one rank, say)."""
+    None when no fold keeps every cross edge clear (two of them leaving one rank, say) or
+    one would carry the spine across (a squeeze-and-excite block's feature map)."""
+    from .arrange import inner_links, node_items
+
     n = unit.last - unit.first + 1
     if n < 4 or problem.direction != "TB":  # a U stands upright
         return None
     ranks = {v: problem.ranks[v] - unit.first for v in unit.nodes}
     edges = problem.edges_within(unit.nodes)
+    spine = main_path(node_items(problem, unit.nodes, unit.first), inner_links(problem, unit.nodes))
     thickness = rank_thickness(problem, unit)
     widths = rank_widths(problem, unit)
     gap = problem.spacing.rank_gap
@@ -34,7 +39,9 @@ def plan_fold(problem: Problem, unit: Unit) -> BlockPlan | None:
     best = None
     for m in range(1, n - 2):  # the last rank of the left side
         cross = [(s, t) for s, t in edges if ranks[s] <= m < ranks[t]]
-        if not _worth_folding(cross, ranks, m):
+        if not _worth_folding(cross, ranks, m) or any(
+            e in spine and ranks[e[1]] - ranks[e[0]] >= 3 for e in cross
+        ):
             continue
         mismatch = sum(
             abs(

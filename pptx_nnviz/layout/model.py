@@ -151,6 +151,7 @@ class Link:
     target: str
     edge: tuple[str, str]  # the graph edge it draws
     arrow: bool = True
+    side: bool = False  # its edge is a side input, never on the spine (spine.py)
 
 
 @dataclass

@@ -37,10 +37,11 @@ def order_layers(
             if crossings < best_crossings:
                 best, best_crossings = [list(layer) for layer in current], crossings
     best = _consistent_lanes(best, layered)
-    return [_pinned(layer, first, last) for layer in best]
+    return [pinned(layer, first, last) for layer in best]
 
 
-def _pinned(layer: list[str], first: frozenset[str], last: frozenset[str]) -> list[str]:
+def pinned(layer: list[str], first: frozenset[str], last: frozenset[str]) -> list[str]:
+    """The layer with the items of `first` at its start and those of `last` at its end."""
     head = [v for v in layer if v in first]
     tail = [v for v in layer if v in last and v not in first]
     return head + [v for v in layer if v not in first and v not in last] + tail

@@ -3,14 +3,14 @@ position (`arrange_piece`), then bands along the main axis and routes (`draw_pie
 
 from __future__ import annotations
 
-from collections import defaultdict
 from dataclasses import dataclass, replace
 
 from .model import Drawing, E, Item, Link, Spacing, W
 from .normalize import Layered, normalise
-from .order import order_layers
+from .order import order_layers, pinned
 from .position import cross_positions
 from .route import route_piece
+from .spine import main_path
 
 
 @dataclass
@@ -41,8 +41,9 @@ def arrange_piece(
     """Items with ranks counted from 0 inside the piece; links between them (any span); the
     piece kept within `width` across where its ranks allow."""
     layered = normalise(items, links)
-    order = order_layers(layered, first, last)
-    x = cross_positions(layered, order, spacing, main_path(items, links), width)
+    spine = main_path(items, links)
+    order = _free_sides(order_layers(layered, first, last), layered, spine, first, last)
+    x = cross_positions(layered, order, spacing, spine, width)
     thickness = [max((layered.items[v].height for v in layer), default=0.0) for layer in order]
     return Arranged(layered, order, x, thickness)
 
@@ -107,39 +108,31 @@ def side_sites(first: frozenset[str], last: frozenset[str]) -> dict[str, set[str
     return reserved
 
 
-def main_path(items: dict[str, Item], links: list[Link]) -> frozenset[tuple[str, str]]:
-    """The graph edges of the longest path (most ranks) through the piece, earliest on ties."""
-    successors: dict[str, list[Link]] = defaultdict(list)
-    for link in links:
-        successors[link.source].append(link)
-    best: dict[str, tuple[int, Link | None]] = {}
-    for v in sorted(items, key=lambda v: -items[v].rank):
-        length, step = 0, None
-        for link in successors[v]:
-            span = best[link.target][0] + items[link.target].rank - items[v].rank
-            if span > length:
-                length, step = span, link
-        best[v] = (length, step)
-    if not best:
-        return frozenset()
-    start = min(items, key=lambda v: (-best[v][0], items[v].rank))
-    steps = []
-    step = best[start][1]
-    while step is not None:
-        steps.append(step)
-        step = best[step.target][1]
-    # Where another input reaches a merge as deep as the main path (a siamese pair's two
-    # towers), the path before it is not the main one: the merge centres on its towers.
-    depth: dict[str, list[int]] = defaultdict(list)
-    outputs: dict[str, int] = defaultdict(int)
-    for link in links:
-        depth[link.target].append(items[link.source].rank)
-        outputs[link.source] += 1
-    for k in range(len(steps) - 1, -1, -1):
-        if depth[steps[k].target].count(items[steps[k].source].rank) > 1:
-            steps = steps[k + 1 :]
-            break
-    # A fork or merge of three or more branches (an Inception module) centres on them too.
-    return frozenset(
-        step.edge for step in steps if len(depth[step.target]) < 3 and outputs[step.source] < 3
-    )
+def _free_sides(
+    order: list[list[str]],
+    layered: Layered,
+    spine: frozenset[tuple[str, str]],
+    first: frozenset[str],
+    last: frozenset[str],
+) -> list[list[str]]:
+    """The ranks mirrored (left and right swapped, the pinned items kept at their ends) when
+    that turns more of the branches leaving the spine towards a free side of their fork: a
+    fork pinned first keeps its W site for a wrap, so a side loop off it best stands right
+    of the spine (it then leaves level from E and turns once)."""
+    where = {v: k for layer in order for k, v in enumerate(layer)}
+    out_of_spine: dict[str, str] = {}
+    for link, chain in zip(layered.originals, layered.chains, strict=True):
+        if link.edge in spine and link.source == link.edge[0]:
+            out_of_spine[link.source] = chain[1]
+    facing = [0, 0]  # branches towards the fork's reserved side: as ordered, mirrored
+    for link, chain in zip(layered.originals, layered.chains, strict=True):
+        along = out_of_spine.get(link.source)
+        if along is None or chain[1] == along or link.source not in first | last:
+            continue
+        left = where[chain[1]] < where[along]
+        reserved_left = link.source in first
+        facing[0] += left == reserved_left
+        facing[1] += left != reserved_left
+    if facing[1] >= facing[0]:
+        return order
+    return [pinned(layer[::-1], first, last) for layer in order]

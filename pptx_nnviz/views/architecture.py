@@ -10,7 +10,7 @@ from ..builds import scene_steps
 from ..fuse import fuse_chains
 from ..geometry import Rect
 from ..ir import Graph, Node
-from ..layout import DENSITIES, Layout, Page, Style, layout_graph
+from ..layout import DENSITIES, Layout, Page, Style, Tensors, layout_graph
 from ..passes import block_key, collapse, should_collapse
 from ..scene import Box, Connector, Diagram, Frame, SlideScene
 from ..text import format_count
@@ -344,6 +344,7 @@ def layout_for(
         labels=names,
         shapes={n.id: node_shape(n) for n in graph.nodes},
         styles=styles,
+        tensors=Tensors.of(graph),
     )
 
 

@@ -9,7 +9,7 @@ from collections import Counter
 
 from ..geometry import Rect
 from ..ir import Graph, Node
-from ..layout import default_styles, layout_graph
+from ..layout import Tensors, default_styles, layout_graph
 from ..scene import MUTED, Box, Frame, Paragraph, Run, SlideScene, paragraphs_size
 from ..text import format_shape, shorten_middle, text_width
 from ..theme import Theme
@@ -108,6 +108,7 @@ def graph_slides(
         direction=direction,
         labels={n.id: n.name for n in graph.nodes},
         styles=[s for s in default_styles(len(graph.nodes)) if s.density != "minimal"],
+        tensors=Tensors.of(graph),
     )
     slides = []
     total = len(layout.pages)
