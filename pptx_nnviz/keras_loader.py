@@ -957,6 +957,8 @@ _HYPERPARAMS: tuple[tuple[str, str], ...] = (
     ("return_sequences", "return sequences"),
     ("activation", "activation"),
     ("negative_slope", "negative slope"),
+    ("max_value", "max value"),
+    ("alpha", "alpha"),
 )
 
 

@@ -39,6 +39,8 @@ class ViewOptions:
     #: A figure laid out for print: the font sizes (points, largest first) the architecture's
     #: text may take; the frame's content is then the printed width and the tallest height.
     fonts: tuple[float, ...] = ()
+    #: draw every operation the model records: no plumbing folded (`simplify` skipped)
+    show_ops: bool = False
 
 
 def parse_views(text: str | None) -> tuple[str, ...]:
@@ -74,6 +76,44 @@ def overview(graph: Graph, options: ViewOptions) -> Graph:
     return collapse(graph) if should_collapse(graph, options.collapse) else graph
 
 
+def drawn_graph(graph: Graph, options: ViewOptions) -> Graph:
+    """The graph the architecture view draws: without the plumbing `simplify` folds, unless
+    `show_ops` asks for every operation."""
+    from ..simplify import simplify
+
+    return graph if options.show_ops else simplify(graph)
+
+
+def with_not_drawn(slides: list[SlideScene], graph: Graph, drawn: Graph) -> list[SlideScene]:
+    """The diagram slides with a line in their notes naming the operations of `graph` that
+    `drawn` (its simplified graph) leaves out around the boxes of the slide."""
+    from dataclasses import replace
+
+    from ..simplify import folded_names, not_drawn, removal_reasons
+
+    folded = folded_names(drawn)
+    if drawn is graph or not folded:
+        return slides
+    reasons = removal_reasons(graph)
+    result = []
+    for slide in slides:
+        line = not_drawn(reasons, _names_on(slide), folded) if slide.diagram else ""
+        result.append(replace(slide, notes=f"{slide.notes}\n{line}") if line else slide)
+    return result
+
+
+def _names_on(slide: SlideScene) -> list[str]:
+    """The layer names a diagram slide's boxes stand for (a block's or fused box's members
+    too)."""
+    assert slide.diagram is not None
+    on_slide = {box.id for box in slide.boxes}
+    names = []
+    for node in slide.diagram.graph.nodes:
+        if node.id in on_slide:
+            names += [node.name, *node.members]
+    return names
+
+
 def build_view(
     name: str, graph: Graph, frame: Frame, theme: Theme, options: ViewOptions
 ) -> list[SlideScene]:
@@ -85,8 +125,9 @@ def build_view(
     if name == "architecture":
         from .architecture import architecture_slides
 
-        return architecture_slides(
-            graph,
+        drawn = drawn_graph(graph, options)
+        slides = architecture_slides(
+            drawn,
             frame,
             theme,
             options.direction,
@@ -95,6 +136,7 @@ def build_view(
             fonts=options.fonts,
             build=options.build,
         )
+        return with_not_drawn(slides, graph, drawn)
     if name == "summary":
         from .summary import summary_slides
 
