@@ -422,6 +422,7 @@ def figure(
         dpi=dpi,
         page=page,
         font_size=font_size,
+        show_ops=show_ops,
     )
     progress.current().close()
     click.echo(f"Wrote {path} ({view} view of {len(graph.nodes)} layers)")

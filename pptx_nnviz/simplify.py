@@ -76,6 +76,8 @@ def _plan(graph: Graph) -> _Plan:
         for target in targets:
             node = replaced.get(target.id, target)
             replaced[target.id] = _padded(node, pad)
+    for pad, crop in _shifts(graph):
+        removed[pad.id] = removed[crop.id] = "shift by padding and cropping"
     for chain in _preprocessing(graph):
         *before, last = chain
         for node in before:
@@ -111,13 +113,13 @@ def _removable(graph: Graph, node: Node) -> str:
     if not _one_input(graph, node) or node.params:
         return ""
     if node.op in PASS_THROUGH:
-        return {"get_item": "selection", "permute": "axis order"}.get(node.op, node.op)
+        return {"get_item": "selection", "permute": "axes reordered"}.get(node.op, node.op)
     if node.op == "dropout" and _rate(node) == 0:
         return "dropout of rate 0"
     if node.op == "activation" and not node.hyperparams:
         return "linear activation"  # the function is named unless it is the identity
     if node.op == "reshape" and _unit_axes_only(node):
-        return "unit axes"
+        return "reshape to unit axes"
     return ""
 
 
@@ -169,6 +171,26 @@ def _paddings(graph: Graph) -> list[tuple[Node, list[Node]]]:
             and all(t.op in PADDED and len(graph.edges_into(t.id)) == 1 for t in targets)
         ):
             found.append((node, targets))
+    return found
+
+
+def _shifts(graph: Graph) -> list[tuple[Node, Node]]:
+    """A padding and the cropping right after it that gives back the padding's input shape
+    (NASNet's one-pixel shift before a reduction's second pool), feeding convs or pools."""
+    found = []
+    for crop in graph.nodes:
+        preds, targets = graph.predecessors(crop.id), graph.successors(crop.id)
+        if crop.op != "crop" or not _one_input(graph, crop) or not targets:
+            continue
+        pad = graph.node(preds[0])
+        if (
+            pad.op == "pad"
+            and _one_input(graph, pad)
+            and graph.successors(pad.id) == [crop.id]
+            and pad.input_shapes == crop.output_shapes
+            and all(graph.node(t).op in PADDED for t in targets)
+        ):
+            found.append((pad, crop))
     return found
 
 
@@ -314,7 +336,7 @@ def not_drawn(
     reasons: dict[str, str], drawn_names: list[str], folded: dict[str, tuple[str, ...]]
 ) -> str:
     """The speaker notes' line listing what a slide drawing `drawn_names` leaves out: 'Not
-    drawn: conv1_pad (padding, in conv1_conv); stochastic depth before 16 residual adds
+    drawn: conv1_pad (padding, at conv1_conv); stochastic depth before 16 residual adds
     (rates 0.025 to 0.2): block2b_drop, ...' ('' when nothing is); `reasons` and `folded`
     come from `removal_reasons` of the full graph and `folded_names` of the drawn one."""
     plain: list[str] = []
@@ -332,10 +354,9 @@ def not_drawn(
         parts.append(", ".join(plain))
     if depth:
         rates = sorted(set(depth.values()), key=float)
-        span = rates[0] if len(rates) == 1 else f"rates {rates[0]} to {rates[-1]}"
-        parts.append(
-            f"stochastic depth before {len(depth)} residual adds ({span}): " + ", ".join(depth)
-        )
+        span = f"rate {rates[0]}" if len(rates) == 1 else f"rates {rates[0]} to {rates[-1]}"
+        adds = "a residual add" if len(depth) == 1 else f"{len(depth)} residual adds"
+        parts.append(f"stochastic depth before {adds} ({span}): " + ", ".join(depth))
     return "Not drawn: " + "; ".join(parts) + "." if parts else ""
 
 
