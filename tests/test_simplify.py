@@ -133,7 +133,7 @@ def _box_texts(path) -> list[str]:
     prs = Presentation(str(path))
     return [
         shape.text_frame.text
-        for slide in list(prs.slides)[1:]
+        for slide in prs.slides
         for shape in slide.shapes
         if shape.has_text_frame and shape != slide.shapes.title
     ]
@@ -205,3 +205,20 @@ def test_residual_dropout_is_stochastic_depth_only_when_its_rate_varies(rates, d
         assert simple.node("residual_0").folded == ("drop_0",)
         assert simple.predecessors("residual_0") == ["tokens", "ffn_0"]
         assert_paths_kept(full, simple)
+
+
+def test_show_ops_on_the_command_line(tmp_path):
+    from click.testing import CliRunner
+
+    from pptx_nnviz.cli import main
+
+    saved = tmp_path / "plumbing.keras"
+    plumbing_model().save(saved)
+    for flag, shown in (([], False), (["--show-ops"], True)):
+        out = tmp_path / f"deck{len(flag)}.pptx"
+        args = ["deck", str(saved), "--views", "architecture", "-o", str(out), *flag]
+        result = CliRunner().invoke(main, args)
+        assert result.exit_code == 0, result.output
+        texts = _box_texts(out)
+        assert bool([t for t in texts if "Dropout" in t]) is shown
+        assert bool([t for t in texts if "Preprocess" in t]) is not shown
