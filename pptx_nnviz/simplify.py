@@ -224,9 +224,9 @@ def _preprocessing(graph: Graph) -> list[list[Node]]:
 
 
 def _hard_activations(graph: Graph) -> list[tuple[list[Node], str]]:
-    """Hard sigmoids spelled out (x + 3 -> ReLU6 -> × 1/6: an add and a multiply with one
-    tensor input each take a constant) and hard swishes (that, times x), with the function
-    each computes."""
+    """Hard sigmoids spelled out (x + 3 -> ReLU6 -> × 1/6 or / 6: an add and a multiply or
+    divide with one tensor input each take a constant) and hard swishes (that, times x),
+    with the function each computes."""
     found = []
     for add in graph.nodes:
         if add.op != "add" or not _one_input(graph, add):
@@ -235,7 +235,7 @@ def _hard_activations(graph: Graph) -> list[tuple[list[Node], str]]:
         if relu is None or not _is_relu6(relu) or not _one_input(graph, relu):
             continue
         scale = _only_successor(graph, relu)
-        if scale is None or scale.op != "multiply" or not _one_input(graph, scale):
+        if scale is None or scale.op not in ("multiply", "divide") or not _one_input(graph, scale):
             continue
         chain, function = [add, relu, scale], "hard sigmoid"
         gate = _only_successor(graph, scale)

@@ -184,6 +184,23 @@ def test_hard_swish_spelled_out_is_one_activation():
     assert_paths_kept(full, simple)
 
 
+def test_functions_stay_whoever_recorded_them():
+    """Activations recorded as operations (keras.ops.silu, as in SwiGLU) name their function:
+    only the identity goes; a hard sigmoid written with a divide is one activation too."""
+    keras = _keras()
+    layers = keras.layers
+    tokens = keras.Input((10, 16), name="tokens")
+    x = keras.ops.gelu(layers.Dense(16, name="up")(tokens))
+    x = layers.ELU(name="elu")(keras.ops.silu(x))
+    x = keras.ops.relu6(x + 3.0) / 6.0
+    full = load_graph(keras.Model(tokens, x))
+    simple = simplify(full)
+    functions = [n.hyperparam("activation") for n in simple.nodes if n.op == "activation"]
+    assert functions == ["gelu", "silu", None, "hard_sigmoid"]
+    assert simple.node("elu").hyperparam("alpha") == "1"
+    assert_paths_kept(full, simple)
+
+
 @pytest.mark.parametrize(
     ("rates", "drawn"), [((0.1, 0.1, 0.1), True), ((0.1,), True), ((0.05, 0.1, 0.15), False)]
 )
