@@ -505,6 +505,7 @@ def diff(
         direction=None if direction.lower() == "auto" else direction.upper(),
         collapse=collapse,
         depth=depth,
+        show_ops=loading.get("show_ops", False),
     )
     path = build_diff_deck(
         before,

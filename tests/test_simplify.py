@@ -239,3 +239,15 @@ def test_show_ops_on_the_command_line(tmp_path):
         texts = _box_texts(out)
         assert bool([t for t in texts if "Dropout" in t]) is shown
         assert bool([t for t in texts if "Preprocess" in t]) is not shown
+
+
+def test_diff_deck_folds_the_plumbing_too(tmp_path):
+    from pptx_nnviz import diff_pptx
+
+    model = plumbing_model()
+    path = diff_pptx(model, model, tmp_path / "changes.pptx")
+    slide = Presentation(str(path)).slides[0]
+    texts = [s.text_frame.text for s in slide.shapes if s.has_text_frame]
+    assert [t for t in texts if "Preprocess" in t]
+    assert not [t for t in texts if "Dropout" in t or "Cast" in t]
+    assert "Not drawn: " in slide.notes_slide.notes_text_frame.text
