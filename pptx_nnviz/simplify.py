@@ -51,7 +51,8 @@ def simplify(graph: Graph) -> Graph:
         replace(n, inner=simplify(n.inner)) if n.inner is not None and n.inner.nodes else n
         for n in graph.nodes
     )
-    graph = replace(graph, nodes=nodes)
+    if any(a.inner is not b.inner for a, b in zip(nodes, graph.nodes, strict=True)):
+        graph = replace(graph, nodes=nodes)
     plan = _plan(graph)
     if not plan.removed and not plan.replaced:
         return graph
@@ -124,11 +125,7 @@ def _removable(graph: Graph, node: Node) -> str:
 
 
 def _rate(node: Node) -> float | None:
-    text = node.hyperparam("rate")
-    try:
-        return float(text) if text is not None else None
-    except ValueError:
-        return None
+    return _number(node.hyperparam("rate"))
 
 
 def _unit_axes_only(node: Node) -> bool:
@@ -262,7 +259,14 @@ def _is_relu6(node: Node) -> bool:
     if node.hyperparam("activation") == "relu6":
         return True
     cap, slope = node.hyperparam("max value"), node.hyperparam("negative slope")
-    return cap is not None and float(cap) == 6 and (slope is None or float(slope) == 0)
+    return _number(cap) == 6 and _number(slope or "0") == 0
+
+
+def _number(text: str | None) -> float | None:
+    try:
+        return float(text) if text is not None else None
+    except ValueError:
+        return None
 
 
 # --------------------------------------------------------------------------- applying it
@@ -321,28 +325,26 @@ def _apply(graph: Graph, plan: _Plan) -> Graph:
 # --------------------------------------------------------------------------- notes
 
 
-def folded_names(graph: Graph) -> dict[str, tuple[str, ...]]:
-    """Node name -> the names folded into it, over `graph` and every graph inside it."""
-    found: dict[str, tuple[str, ...]] = {}
+def folded_within(graph: Graph) -> list[tuple[str, tuple[str, ...]]]:
+    """(node name, the names folded into it) over `graph` and every graph inside it."""
+    found = []
     for node in graph.nodes:
         if node.folded:
-            found[node.name] = node.folded
+            found.append((node.name, node.folded))
         if node.inner is not None:
-            found.update(folded_names(node.inner))
+            found += folded_within(node.inner)
     return found
 
 
-def not_drawn(
-    reasons: dict[str, str], drawn_names: list[str], folded: dict[str, tuple[str, ...]]
-) -> str:
-    """The speaker notes' line listing what a slide drawing `drawn_names` leaves out: 'Not
-    drawn: conv1_pad (padding, at conv1_conv); stochastic depth before 16 residual adds
-    (rates 0.025 to 0.2): block2b_drop, ...' ('' when nothing is); `reasons` and `folded`
-    come from `removal_reasons` of the full graph and `folded_names` of the drawn one."""
+def not_drawn(reasons: dict[str, str], folded: list[tuple[str, tuple[str, ...]]]) -> str:
+    """The speaker notes' line listing what a slide leaves out, from (box's layer, names
+    folded into it) pairs: 'Not drawn: conv1_pad (padding, at conv1_conv); stochastic depth
+    before 16 residual adds (rates 0.025 to 0.2): block2b_drop, ...' ('' when nothing is);
+    `reasons` comes from `removal_reasons` of the full graph."""
     plain: list[str] = []
     depth: dict[str, str] = {}
-    for name in dict.fromkeys(drawn_names):
-        for item in folded.get(name, ()):
+    for name, items in folded:
+        for item in items:
             why = reasons.get(item, "")
             if why.startswith("stochastic depth"):
                 depth[item] = why.removeprefix("stochastic depth (rate ").rstrip(")")

@@ -89,29 +89,38 @@ def with_not_drawn(slides: list[SlideScene], graph: Graph, drawn: Graph) -> list
     `drawn` (its simplified graph) leaves out around the boxes of the slide."""
     from dataclasses import replace
 
-    from ..simplify import folded_names, not_drawn, removal_reasons
+    from ..simplify import folded_within, not_drawn, removal_reasons
 
-    folded = folded_names(drawn)
-    if drawn is graph or not folded:
+    everywhere = dict(folded_within(drawn))
+    if not everywhere:
         return slides
     reasons = removal_reasons(graph)
     result = []
     for slide in slides:
-        line = not_drawn(reasons, _names_on(slide), folded) if slide.diagram else ""
+        line = not_drawn(reasons, _folded_on(slide, everywhere)) if slide.diagram else ""
         result.append(replace(slide, notes=f"{slide.notes}\n{line}") if line else slide)
     return result
 
 
-def _names_on(slide: SlideScene) -> list[str]:
-    """The layer names a diagram slide's boxes stand for (a block's or fused box's members
-    too)."""
+def _folded_on(
+    slide: SlideScene, everywhere: dict[str, tuple[str, ...]]
+) -> list[tuple[str, tuple[str, ...]]]:
+    """(layer, names folded into it) for the boxes of a diagram slide: a box's own, those
+    inside a block or nested model it stands for, those of the layers fused into it."""
+    from ..simplify import folded_within
+
     assert slide.diagram is not None
     on_slide = {box.id for box in slide.boxes}
-    names = []
+    found = []
     for node in slide.diagram.graph.nodes:
-        if node.id in on_slide:
-            names += [node.name, *node.members]
-    return names
+        if node.id not in on_slide:
+            continue
+        found.append((node.name, node.folded))
+        if node.inner is not None:
+            found += folded_within(node.inner)
+        elif node.fused or node.fused_before:
+            found += [(m, everywhere.get(m, ())) for m in node.members if m != node.name]
+    return found
 
 
 def build_view(
