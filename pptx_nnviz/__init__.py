@@ -79,7 +79,8 @@ def to_pptx(
     `views` picks and orders the slides (default: all of title, architecture, summary, params,
     graph, layered, neurons); `hide`, `scale` and `funnels` shape the layered view;
     `collapse` ("auto", "none", "all") and `depth` fold big models into blocks; `show_ops`
-    also draws the operations Keras adds to carry masks; `summary` ("blocks" or "full") lists
+    also draws the operations Keras adds to carry masks and the plumbing the architecture
+    otherwise folds (padding, casts, reshapes; see `simplify`); `summary` ("blocks" or "full") lists
     a folded model's summary by block or layer by layer; `build` ("none", "layers",
     "blocks") reveals the architecture slides click by click in a slide show."""
     from .builds import parse_build
@@ -98,6 +99,7 @@ def to_pptx(
         depth,
         summary,
         parse_build(build),
+        show_ops=show_ops,
     )
     graph = _graph(model, expand_nested, show_ops)
     return build_deck(graph, path, theme=theme, template=template, views=chosen, options=options)

@@ -113,7 +113,8 @@ def _model_options(command: Callable[..., None]) -> Callable[..., None]:
             click.option(
                 "--show-ops",
                 is_flag=True,
-                help="Also draw the operations Keras adds to carry masks (NotEqual, Any...).",
+                help="Draw every recorded operation: the mask ops Keras adds (NotEqual, Any...) "
+                "and the plumbing the architecture folds (padding, casts, reshapes, dropout 0).",
             ),
             click.option("--input-shape", default=None, help="Build an unbuilt model: 28,28,1."),
             click.option("--unsafe", is_flag=True, help="Let Keras run code stored in the file."),
@@ -298,6 +299,7 @@ def deck(
         depth=depth,
         summary=summary_mode,
         build=build,
+        show_ops=show_ops,
     )
     if output is None:
         output = Path(_default_name(model) + ".pptx")
@@ -420,6 +422,7 @@ def figure(
         dpi=dpi,
         page=page,
         font_size=font_size,
+        show_ops=show_ops,
     )
     progress.current().close()
     click.echo(f"Wrote {path} ({view} view of {len(graph.nodes)} layers)")
@@ -502,6 +505,7 @@ def diff(
         direction=None if direction.lower() == "auto" else direction.upper(),
         collapse=collapse,
         depth=depth,
+        show_ops=loading.get("show_ops", False),
     )
     path = build_diff_deck(
         before,

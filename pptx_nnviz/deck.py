@@ -243,7 +243,13 @@ def build_diff_deck(
     (progress or (lambda message: None))(f"drawing the changes: {diff.counts()}")
     with collector_paused():
         scenes = diff_slides(
-            diff, deck_frame(prs), chosen, options.direction, options.collapse, options.depth
+            diff,
+            deck_frame(prs),
+            chosen,
+            options.direction,
+            options.collapse,
+            options.depth,
+            options.show_ops,
         )
         return write_deck(prs, scenes, diff.new, output, None, progress)
 

@@ -89,9 +89,11 @@ def figure_scenes(
     page: int | None = None,
     print_width: float | None = None,
     fonts: tuple[float, ...] = (),
+    show_ops: bool = False,
 ) -> list[SlideScene]:
     """The slides `view` makes for `graph`, optionally one `page`: in the deck's frame, or,
-    with `fonts`, laid out for print `print_width` points wide (the slide's width if None)."""
+    with `fonts`, laid out for print `print_width` points wide (the slide's width if None);
+    `show_ops` draws the plumbing the architecture otherwise folds."""
     from .deck import default_frame
     from .theme import get_theme
     from .views import ViewOptions, build_view
@@ -100,7 +102,9 @@ def figure_scenes(
     frame = default_frame(chosen)
     if fonts:
         frame = print_frame(print_width or frame.width)
-    scenes = build_view(view, graph, frame, chosen, ViewOptions(direction, fonts=fonts))
+    scenes = build_view(
+        view, graph, frame, chosen, ViewOptions(direction, fonts=fonts, show_ops=show_ops)
+    )
     if not scenes:
         raise InputError(_NOTHING_DRAWN.get(view, f"the {view} view draws nothing for this model"))
     if page is not None:
@@ -155,6 +159,7 @@ def render(
     width: float | str | None = None,
     page: int | None = None,
     font_size: float | None = None,
+    show_ops: bool = False,
 ) -> Any:
     """A `render_figure.RenderedFigure` of `view` (matplotlib figure plus placed shapes).
 
@@ -167,7 +172,7 @@ def render(
     inches = parse_width(width)
     size = parse_font_size(font_size)
     chosen = get_theme(theme)
-    options = {"theme": theme, "direction": direction, "page": page}
+    options = {"theme": theme, "direction": direction, "page": page, "show_ops": show_ops}
     if inches is None and size is None:  # the slide's drawing, as it is
         return _draw(figure_scenes(graph, view, **options), chosen, view, None)
     if view in LAID_OUT:
@@ -287,6 +292,7 @@ def figure(
     page: int | None = None,
     expand_nested: bool = False,
     font_size: float | None = None,
+    show_ops: bool = False,
 ) -> Path:
     """Write `view` of `model` (a keras.Model, model file/reference or Graph) to `path`
     (.svg, .pdf or .png); the file appears only when complete. `width` (inches, or as
@@ -294,7 +300,7 @@ def figure(
     (`font_size` asks for a size); see `render`."""
     fmt = figure_format(path)  # fail fast, before loading a model
     rendered = _checked_render(
-        model, view, theme, direction, width, dpi, page, expand_nested, font_size
+        model, view, theme, direction, width, dpi, page, expand_nested, font_size, show_ops
     )
     return write_atomically(_encode(rendered, fmt, dpi), Path(path))
 
@@ -309,6 +315,7 @@ def _checked_render(
     page: int | None,
     expand_nested: bool,
     font_size: float | None,
+    show_ops: bool = False,
 ) -> Any:
     """`render` for `figure` and `show`: the options checked before the model is loaded."""
     from .theme import get_theme
@@ -326,6 +333,7 @@ def _checked_render(
         width=width,
         page=page,
         font_size=font_size,
+        show_ops=show_ops,
     )
 
 

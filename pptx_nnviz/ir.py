@@ -125,6 +125,9 @@ class Node:
     fused_before: tuple[str, ...] = ()  # ... and before it (a pre-activation's BN, ReLU)
     plumbing: bool = False  # an operation that only carries masks (hidden unless show_ops)
     op: str = "other"  # what it does, in the vocabulary of OPS
+    #: names of the operations `simplify` removed next to this node or folded into it (a
+    #: padding, a cast, a stochastic depth): not drawn, listed in the slide's notes
+    folded: tuple[str, ...] = ()
 
     @property
     def params(self) -> int:

@@ -957,11 +957,17 @@ _HYPERPARAMS: tuple[tuple[str, str], ...] = (
     ("return_sequences", "return sequences"),
     ("activation", "activation"),
     ("negative_slope", "negative slope"),
+    ("max_value", "max value"),
+    ("alpha", "alpha"),
 )
 
 
 def hyperparams_of(op: Any) -> tuple[tuple[str, str], ...]:
-    """The layer's key hyperparameters as (label, display text) pairs."""
+    """The layer's key hyperparameters as (label, display text) pairs; a recorded activation
+    (`keras.ops.relu`, not a layer) names its function, as the IR asks."""
+    keras = _keras()
+    if op_of(op) == "activation" and not isinstance(op, keras.layers.Layer):
+        return (("activation", keras.src.utils.naming.to_snake_case(type(op).__name__)),)
     try:
         config = op.get_config()
     except Exception:

@@ -39,6 +39,8 @@ class ViewOptions:
     #: A figure laid out for print: the font sizes (points, largest first) the architecture's
     #: text may take; the frame's content is then the printed width and the tallest height.
     fonts: tuple[float, ...] = ()
+    #: draw every operation the model records: no plumbing folded (`simplify` skipped)
+    show_ops: bool = False
 
 
 def parse_views(text: str | None) -> tuple[str, ...]:
@@ -74,6 +76,53 @@ def overview(graph: Graph, options: ViewOptions) -> Graph:
     return collapse(graph) if should_collapse(graph, options.collapse) else graph
 
 
+def drawn_graph(graph: Graph, options: ViewOptions) -> Graph:
+    """The graph the architecture view draws: without the plumbing `simplify` folds, unless
+    `show_ops` asks for every operation."""
+    from ..simplify import simplify
+
+    return graph if options.show_ops else simplify(graph)
+
+
+def with_not_drawn(slides: list[SlideScene], graph: Graph, drawn: Graph) -> list[SlideScene]:
+    """The diagram slides with a line in their notes naming the operations of `graph` that
+    `drawn` (its simplified graph) leaves out around the boxes of the slide."""
+    from dataclasses import replace
+
+    from ..simplify import folded_within, not_drawn, removal_reasons
+
+    everywhere = dict(folded_within(drawn))
+    if not everywhere:
+        return slides
+    reasons = removal_reasons(graph)
+    result = []
+    for slide in slides:
+        line = not_drawn(reasons, _folded_on(slide, everywhere)) if slide.diagram else ""
+        result.append(replace(slide, notes=f"{slide.notes}\n{line}") if line else slide)
+    return result
+
+
+def _folded_on(
+    slide: SlideScene, everywhere: dict[str, tuple[str, ...]]
+) -> list[tuple[str, tuple[str, ...]]]:
+    """(layer, names folded into it) for the boxes of a diagram slide: a box's own, those
+    inside a block or nested model it stands for, those of the layers fused into it."""
+    from ..simplify import folded_within
+
+    assert slide.diagram is not None
+    on_slide = {box.id for box in slide.boxes}
+    found = []
+    for node in slide.diagram.graph.nodes:
+        if node.id not in on_slide:
+            continue
+        found.append((node.name, node.folded))
+        if node.inner is not None:
+            found += folded_within(node.inner)
+        elif node.fused or node.fused_before:
+            found += [(m, everywhere.get(m, ())) for m in node.members if m != node.name]
+    return found
+
+
 def build_view(
     name: str, graph: Graph, frame: Frame, theme: Theme, options: ViewOptions
 ) -> list[SlideScene]:
@@ -85,8 +134,9 @@ def build_view(
     if name == "architecture":
         from .architecture import architecture_slides
 
-        return architecture_slides(
-            graph,
+        drawn = drawn_graph(graph, options)
+        slides = architecture_slides(
+            drawn,
             frame,
             theme,
             options.direction,
@@ -95,6 +145,7 @@ def build_view(
             fonts=options.fonts,
             build=options.build,
         )
+        return with_not_drawn(slides, graph, drawn)
     if name == "summary":
         from .summary import summary_slides
 

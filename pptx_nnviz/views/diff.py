@@ -156,13 +156,19 @@ def diff_slides(
     direction: str | None = None,
     collapse_mode: str = "auto",
     depth: int = 2,
+    show_ops: bool = False,
 ) -> list[SlideScene]:
-    """The marked architecture (overview and drill-downs) and the table of changes."""
+    """The marked architecture (overview and drill-downs; the plumbing folded unless
+    `show_ops`) and the table of changes."""
+    from . import ViewOptions, drawn_graph, with_not_drawn
+
     union = union_graph(diff)
     statuses = Statuses(diff, union)
+    drawn = drawn_graph(union, ViewOptions(show_ops=show_ops))
     slides = architecture_slides(
-        union, frame, theme, direction, collapse_mode, depth, marking=diff_marking(statuses)
+        drawn, frame, theme, direction, collapse_mode, depth, marking=diff_marking(statuses)
     )
+    slides = with_not_drawn(slides, union, drawn)
     notes = _notes(diff)
     slides = [replace(s, notes=notes + "\n" + s.notes) for s in slides]
     folded = collapse(union) if should_collapse(union, collapse_mode) else None
