@@ -160,12 +160,10 @@ def _container_paragraphs(
     node: Node, style: Style, name: str, automatic: bool, stats: str
 ) -> tuple[Paragraph, ...]:
     """A block or nested model: titled by its author's name with what it is below, or by what
-    it is (`roles.describe`) when its layers' names are automatic or the box has one line;
-    never 'N layers'."""
+    it is (`roles.describe`) when its layers' names are automatic; never 'N layers'."""
     size = style.font
     description = container_role(node) if node.inner is not None else _hint(node)
-    # one line (minimal) says what the block is: the name is in the drill-down's title
-    title = description if automatic or style.density == "minimal" else name
+    title = description if automatic else name
     repeat = f" ×{node.repeat}" if node.repeat > 1 else ""
     if repeat and title == description and "×" in title:  # '(Dense 32 relu ×24) ×4'
         title = f"({title})"
