@@ -199,8 +199,8 @@ def layer_role(node: Node) -> str:
 
 def input_role(node: Node) -> str:
     """An input by its author's name ('image', 'padding mask'); 'Input' when the name is the
-    framework's own or a call's generic argument ('inputs')."""
-    if is_automatic_node(node) or node.name.lower() in _GENERIC_INPUTS:
+    framework's own or a traced call's generic argument ('inputs', 'inputs_1')."""
+    if is_automatic_node(node) or re.sub(r"_\d+$", "", node.name.lower()) in _GENERIC_INPUTS:
         return "Input"
     return node.name.replace("_", " ")
 

@@ -21,6 +21,7 @@ from pptx_nnviz.roles import describe, layer_role
 from pptx_nnviz.text import format_shape
 from pptx_nnviz.unit_names import snake_case
 from pptx_nnviz.views import ViewOptions
+from pptx_nnviz.views.boxes import display_name
 
 NOT_DIAGRAM = ("summary", "parameters", "detailed graph", "layered view", "neurons", "appendix")
 GENERIC = re.compile(r"Block of \d+ layers|\(\d+ layers\)|\d+ layers")
@@ -333,3 +334,29 @@ def test_roles_read_the_operation_not_the_class():
     assert layer_role(conv).startswith("Conv 3×3×32") and "Conv2D" not in layer_role(conv)
     norm = Node("bn", "bn", "BatchNorm2d", "normalization", op="batch_norm")
     assert layer_role(norm) == "BN"
+
+
+def test_a_traced_layer_reads_its_call_arguments_and_structure():
+    """A custom layer (automatic name) drawn by what it is; inside, its inputs by the names of
+    its call's arguments."""
+    keras, layers = _keras(), _keras().layers
+
+    class Encoder(layers.Layer):
+        def __init__(self, **kwargs) -> None:
+            super().__init__(**kwargs)
+            self.attention = layers.MultiHeadAttention(2, 8)
+            self.norm = layers.LayerNormalization()
+            self.dense = layers.Dense(16)
+
+        def call(self, hidden_states, padding_mask=None):
+            attended = self.attention(hidden_states, hidden_states, attention_mask=padding_mask)
+            x = self.norm(hidden_states + attended)
+            return x + self.dense(x)
+
+    x, mask = keras.Input((None, 16)), keras.Input((None, None), name="padding_mask")
+    graph = to_graph(keras.Model([x, mask], Encoder()(x, padding_mask=mask)))
+    encoder = next(n for n in graph.nodes if n.inner is not None)
+    assert display_name(encoder) == "Transformer layer"
+    inner = [display_name(n) for n in encoder.inner.nodes if n.op == "input"]
+    assert inner == ["hidden states", "padding mask"], inner
+    assert [display_name(graph.node(i)) for i in graph.inputs] == ["Input", "padding mask"]
