@@ -7,6 +7,7 @@ bundled Carlito fonts, which are metric-compatible with Calibri (the templates' 
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from dataclasses import replace
 from functools import lru_cache
 from importlib import resources
@@ -196,18 +197,75 @@ def format_params(n: int) -> str:
     return f"{format_compact(n)} param" + ("" if n == 1 else "s")
 
 
-def format_shape(shape: Shape | None) -> str:
-    """(None, 26, 26, 32) -> '26×26×32'; the batch axis is dropped."""
+#: What each symbol for an unknown size means (a slide's caption explains the ones it shows).
+UNKNOWN_MEANINGS: dict[str, str] = {
+    "L": "any sequence length",
+    "D": "any depth",
+    "H": "any height",
+    "W": "any width",
+    "n": "any size",
+}
+
+
+def unknown_symbol(rank: int, position: int, axis_order: str = "channels_last") -> str:
+    """The symbol for an unknown size at `position` of a shape of `rank` axes (batch left out):
+    a sequence's length `L`, a feature map's `D`, `H`, `W` (where `axis_order` puts them),
+    `n` otherwise (features, channels)."""
+    if rank == 1:
+        return "L"
+    first = axis_order == "channels_first"
+    spatial = list(range(1, rank) if first else range(rank - 1))
+    if position not in spatial:
+        return "n"
+    names = {1: "L", 2: "HW", 3: "DHW"}.get(len(spatial), "")
+    index = spatial.index(position)
+    return names[index] if index < len(names) else "n"
+
+
+def format_shape(shape: Shape | None, axis_order: str = "channels_last") -> str:
+    """(None, 26, 26, 32) -> '26×26×32'; the batch axis is dropped; an unknown size is a symbol
+    (`unknown_symbol`): (None, None, 64) -> 'L×64'."""
     if shape is None:
-        return "?"
+        return "any shape"
     dims = shape[1:] if len(shape) > 1 else shape
-    return "×".join("?" if d is None else str(d) for d in dims) or "scalar"
+    return (
+        "×".join(
+            unknown_symbol(len(dims), i, axis_order) if d is None else str(d)
+            for i, d in enumerate(dims)
+        )
+        or "scalar"
+    )
+
+
+def unknown_symbols(shapes: Iterable[Shape | None], axis_order: str = "channels_last") -> list[str]:
+    """The symbols `format_shape` writes for these shapes' unknown sizes, in UNKNOWN_MEANINGS's
+    order."""
+    found = set()
+    for shape in shapes:
+        if shape is None:
+            continue
+        dims = shape[1:] if len(shape) > 1 else shape
+        found.update(
+            unknown_symbol(len(dims), i, axis_order) for i, d in enumerate(dims) if d is None
+        )
+    return [s for s in UNKNOWN_MEANINGS if s in found]
+
+
+def unknown_legend(symbols: Iterable[str]) -> str:
+    """'L: any sequence length · H×W: any height and width' (empty without symbols)."""
+    found = list(symbols)
+    parts = []
+    if "H" in found and "W" in found:
+        found = [s for s in found if s not in ("H", "W")]
+        parts.append("H×W: any height and width")
+    parts += [f"{s}: {UNKNOWN_MEANINGS[s]}" for s in found]
+    return " · ".join(parts)
 
 
 def format_keras_shape(shape: Shape | None) -> str:
     """(None, 26, 26, 32) -> '(None, 26, 26, 32)', as model.summary() prints it."""
     if shape is None:
-        return "?"
+        return "any shape"
     inner = ", ".join("None" if d is None else str(d) for d in shape)
     return f"({inner},)" if len(shape) == 1 else f"({inner})"
 

@@ -45,8 +45,15 @@ def snake_case(class_name: str) -> str:
     return re.sub(r"([a-z])([A-Z])", r"\1_\2", name).lower()
 
 
+#: Names Keras gives an input it makes itself: `keras.Input` without a name in Keras 2
+#: (`input_1`), and the tensors `clone_model` and traced calls start from (`keras_tensor_17`).
+_AUTOMATIC_INPUT = re.compile(r"input_\d+|keras_tensor(_\d+)?")
+
+
 def is_automatic(name: str, class_name: str) -> bool:
     """Whether `name` is the one Keras gives a layer of `class_name` by default."""
+    if class_name == "InputLayer" and _AUTOMATIC_INPUT.fullmatch(name):
+        return True
     return (
         bool(class_name)
         and re.fullmatch(re.escape(snake_case(class_name)) + r"(_\d+)?", name) is not None

@@ -81,8 +81,8 @@ def _page_of(graph, title: str) -> int:
 @pytest.mark.parametrize(
     ("model", "page", "expected"),
     [
-        ("mnist", None, {"Conv2D", "Dense", "Flatten"}),
-        ("small_resnet", None, {"Input", "Conv", "Global", "Dense"}),
+        ("mnist", None, {"Conv", "Dense", "Flatten"}),
+        ("small_resnet", None, {"image", "Conv", "Global", "Dense"}),
         ("resnet", 1, {"conv2_block1", "conv5_block1", "Global", "Dense"}),
         ("resnet", "conv2_block1", {"Conv", "1×1×64", "3×3×64", "1×1×256"}),
     ],

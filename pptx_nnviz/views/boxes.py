@@ -1,9 +1,10 @@
 """Layer boxes: their text at each label density, their size, and merges drawn as the
 symbols people use (⊕ add, ⊗ multiply, a "concat" bar stretched under its inputs).
 
-Densities (layout.model.DENSITIES): full is name / class and settings / shape and params;
-compact is class and settings / shape; minimal is the class symbol and settings on one line.
-What a box leaves out stays in its alt text and the slide's notes.
+Densities (layout.model.DENSITIES): full is name / role / shape and params (role / shape and
+params when the name is the framework's automatic one); compact is role / shape; minimal is
+the role on one line. Roles (`roles`) read the operation vocabulary, never class names: those
+and the automatic names stay in the alt text and the slide's notes.
 """
 
 from __future__ import annotations
@@ -13,71 +14,44 @@ from dataclasses import replace
 from ..geometry import Rect
 from ..ir import Node
 from ..layout import Style
+from ..roles import (
+    container_role,
+    fused_word,
+    input_role,
+    is_automatic_node,
+    layer_role,
+    op_word,
+)
 from ..scene import MUTED, PAD_X, PAD_Y, Box, Paragraph, Run, paragraphs_size
 from ..text import format_shape, line_height, shorten, shorten_middle, text_width
 from ..theme import ColorRef, Theme
-from .common import _hint, activation_name, box_lines, describe_node
+from ..unit_names import is_automatic
+from .common import _hint, box_lines, describe_node
 
 MAX_LABEL_WIDTH = 190.0  # at 9 pt a line is cut past this width (it grows with the font)
 
-#: Merge layers drawn as a symbol: (OOXML preset, symbol written inside, legend name).
+#: Merges drawn as a symbol, by operation: (OOXML preset, symbol written inside, legend name).
 MERGE_SYMBOLS: dict[str, tuple[str, str, str]] = {
-    "Add": ("flowChartOr", "", "add"),
-    "Multiply": ("flowChartSummingJunction", "", "multiply"),
-    "Concatenate": ("roundRect", "concat", "concatenate"),  # a bar under its inputs
-    "Subtract": ("ellipse", "−", "subtract"),
-    "Average": ("ellipse", "avg", "average"),
-    "Maximum": ("ellipse", "max", "maximum"),
-    "Minimum": ("ellipse", "min", "minimum"),
-    "Dot": ("ellipse", "·", "dot product"),
+    "add": ("flowChartOr", "", "add"),
+    "multiply": ("flowChartSummingJunction", "", "multiply"),
+    "concat": ("roundRect", "concat", "concatenate"),  # a bar under its inputs
+    "subtract": ("ellipse", "−", "subtract"),
+    "average": ("ellipse", "avg", "average"),
+    "maximum": ("ellipse", "max", "maximum"),
+    "minimum": ("ellipse", "min", "minimum"),
+    "dot": ("ellipse", "·", "dot product"),
 }
 
-#: Short class names for one-line boxes (as people write them on slides).
-SYMBOLS = {
-    "InputLayer": "Input",
-    "Conv1D": "Conv",
-    "Conv2D": "Conv",
-    "Conv3D": "Conv",
-    "Conv1DTranspose": "ConvT",
-    "Conv2DTranspose": "ConvT",
-    "Conv3DTranspose": "ConvT",
-    "DepthwiseConv1D": "DWConv",
-    "DepthwiseConv2D": "DWConv",
-    "SeparableConv1D": "SepConv",
-    "SeparableConv2D": "SepConv",
-    "BatchNormalization": "BN",
-    "LayerNormalization": "LayerNorm",
-    "GroupNormalization": "GroupNorm",
-    "UnitNormalization": "UnitNorm",
-    "MaxPooling1D": "MaxPool",
-    "MaxPooling2D": "MaxPool",
-    "MaxPooling3D": "MaxPool",
-    "AveragePooling1D": "AvgPool",
-    "AveragePooling2D": "AvgPool",
-    "AveragePooling3D": "AvgPool",
-    "GlobalAveragePooling1D": "GlobalAvgPool",
-    "GlobalAveragePooling2D": "GlobalAvgPool",
-    "GlobalAveragePooling3D": "GlobalAvgPool",
-    "GlobalMaxPooling1D": "GlobalMaxPool",
-    "GlobalMaxPooling2D": "GlobalMaxPool",
-    "GlobalMaxPooling3D": "GlobalMaxPool",
-    "ZeroPadding1D": "Pad",
-    "ZeroPadding2D": "Pad",
-    "ZeroPadding3D": "Pad",
-    "UpSampling1D": "Upsample",
-    "UpSampling2D": "Upsample",
-    "UpSampling3D": "Upsample",
-    "MultiHeadAttention": "Multi-Head Attention",
-    "SpatialDropout1D": "Dropout",
-    "SpatialDropout2D": "Dropout",
-}
+#: What a box of a block's drill-down says for an input from outside the block whose name
+#: is automatic.
+BLOCK_INPUT = "block input"
 
 
 def merge_symbol(node: Node) -> tuple[str, str, str] | None:
     """(preset, symbol, legend name) when the node is drawn as a merge circle."""
-    if node.category != "merge" or node.inner is not None:
+    if node.inner is not None:
         return None
-    return MERGE_SYMBOLS.get(node.class_name)
+    return MERGE_SYMBOLS.get(node.op)
 
 
 def node_shape(node: Node) -> str:
@@ -85,17 +59,28 @@ def node_shape(node: Node) -> str:
     (stretched over the branches it feeds), "circle" for the other merges, else "box"."""
     symbol = merge_symbol(node)
     if symbol is None:
-        return "bar" if node.class_name.startswith("from ") else "box"
+        return "bar" if node.op == "context" else "box"
     return "bar" if symbol[0] == "roundRect" else "circle"
 
 
 def display_name(node: Node, prefix: str = "") -> str:
-    """The name a box shows: inside a block's drill-down without the block's own prefix
-    (`conv2_block1_1_conv` reads `1_conv` under the title `conv2_block1`)."""
+    """The name a box shows: the author's (inside a block's drill-down without the block's
+    own prefix: `conv2_block1_1_conv` reads `1_conv` under the title `conv2_block1`), or the
+    layer's role when the name is the framework's automatic one ('Conv 3×3×64', 'Input');
+    an input by its author's name ('image')."""
+    if node.op == "context":
+        return BLOCK_INPUT if is_automatic_node(node) else node.name
+    if node.op == "input":
+        return input_role(node)
+    if is_automatic_node(node):
+        return layer_role(node)
     name = node.name
     for candidate in (prefix + "_", prefix):
         if prefix and name.startswith(candidate) and len(name) > len(candidate):
-            return name[len(candidate) :].lstrip("_") or name
+            rest = name[len(candidate) :].lstrip("_") or name
+            # 'stem_activation' under 'stem' would read like an automatic name: say the role
+            plain = is_automatic(rest, node.class_name) or rest.lower() == op_word(node).lower()
+            return layer_role(node) if plain else rest
     return name
 
 
@@ -103,72 +88,104 @@ def _budget(size: float) -> float:
     return (MAX_LABEL_WIDTH - 2 * PAD_X) * size / 9
 
 
-def _symbol(class_name: str) -> str:
-    """'BatchNormalization' -> 'BN', 'relu' (an Activation's function) -> 'ReLU'."""
-    return SYMBOLS.get(class_name, {"relu": "ReLU"}.get(class_name, class_name))
-
-
 def _fused(node: Node) -> str:
     """' + BN + ReLU' for a box standing for its layer and the ones folded into it."""
-    return "".join(f" + {_symbol(c)}" for c in node.fused)
+    return "".join(f" + {fused_word(c)}" for c in node.fused)
 
 
 def _fused_before(node: Node) -> str:
     """'ReLU + ' for a box whose layer is preceded by the ones folded into it."""
-    return "".join(f"{_symbol(c)} + " for c in node.fused_before)
+    return "".join(f"{fused_word(c)} + " for c in node.fused_before)
 
 
-def _symbol_line(node: Node) -> str:
-    """The class symbol and key settings: 'Conv 3×3×64 /2 relu', 'BN', 'Dense 10 softmax'."""
-    if node.category == "activation" and node.class_name == "Activation":
-        return _symbol(activation_name(node.hyperparam("activation") or "activation"))
-    if node.category == "input" and node.class_name == "InputLayer":
-        return f"Input {format_shape(node.output_shape)}" if node.output_shape else "Input"
-    symbol = f"{_symbol(node.class_name)} {_hint(node)}".strip()
-    return _fused_before(node) + symbol + _fused(node)
+def _role_line(node: Node) -> str:
+    """The layer's role with what is folded into its box: 'BN + ReLU + Conv 3×3×64'."""
+    return _fused_before(node) + layer_role(node) + _fused(node)
+
+
+def _symbol_line(node: Node, name: str) -> str:
+    """One line for a minimal box: 'Conv 3×3×64 /2 relu', 'BN', 'image 224×224×3'."""
+    if node.op == "input":
+        return f"{name} {format_shape(node.output_shape)}" if node.output_shape else name
+    return _role_line(node)
+
+
+def _bold(text: str, style: Style, middle: bool = False) -> Paragraph:
+    size, budget = style.font, _budget(style.font)
+    cut = shorten_middle(text, budget, size, True) if middle else shorten(text, budget, size, True)
+    return Paragraph((Run(cut, size, bold=True),))
+
+
+def _plain(text: str, style: Style, muted: bool = False) -> Paragraph:
+    size, budget = style.font, _budget(style.font)
+    return Paragraph((Run(shorten(text, budget, size), size, color=MUTED if muted else None),))
 
 
 def box_paragraphs(node: Node, style: Style, name: str) -> tuple[Paragraph, ...]:
-    """A box's text at the style's density (`name` as the box shows it)."""
+    """A box's text at the style's density (`name` as the box shows it, `display_name`).
+    A layer the author named reads name / role / shape and params; one with an automatic
+    name reads role / shape and params (the lines never repeat each other)."""
     size, budget = style.font, _budget(style.font)
     symbol = merge_symbol(node)
     if symbol is not None:
         text = symbol[1]
         return (Paragraph((Run(text, size * 1.1, bold=True),)),) if text else ()
-    _, detail, stats = box_lines(node)
-    detail = _fused_before(node) + detail + _fused(node)
-    if node.category in ("block", "model"):
-        repeat = f" ×{node.repeat}" if node.repeat > 1 else ""
-        title = Run(shorten_middle(name, budget, size, True) + repeat, size, bold=True)
-        if style.density == "minimal":
-            return (Paragraph((title,)),)
-        if style.density == "compact":
-            shape = stats.split(" · ")[0]
-            line = f"{node.inner_layers} layers · {shape}"
-            return (
-                Paragraph((title,)),
-                Paragraph((Run(shorten(line, budget, size), size, color=MUTED),)),
-            )
-    if node.class_name.startswith("from ") and style.density != "full":
-        text = shorten_middle(f"from {name}", budget, size, False)
-        runs: tuple[Run, ...] = (Run(text, size, italic=True),)
+    _, _, stats = box_lines(node)
+    shape = stats.split(" · ")[0]
+    automatic = is_automatic_node(node) or name == layer_role(node)
+    if node.op in ("block", "model"):
+        return _container_paragraphs(node, style, name, automatic, stats)
+    if node.op == "context":
+        text = name if name == BLOCK_INPUT else f"from {name}"
+        runs: tuple[Run, ...] = (Run(shorten_middle(text, budget, size, False), size, italic=True),)
         if style.density == "minimal":
             return (Paragraph(runs),)
-        shape = format_shape(node.output_shape) if node.output_shape else ""
-        return (Paragraph(runs), Paragraph((Run(shape, size, color=MUTED),)))
+        return (Paragraph(runs), _plain(shape, style, muted=True))
+    if node.op == "input":
+        if style.density == "minimal":
+            return (_plain(_symbol_line(node, name), style),)
+        return (_bold(name, style, middle=True), _plain(shape, style, muted=True))
+    role = _role_line(node)
     if style.density == "minimal":
-        return (Paragraph((Run(shorten(_symbol_line(node), budget, size), size),)),)
-    if style.density == "compact":
-        shape = stats.split(" · ")[0]
+        return (_plain(role, style),)
+    if style.density == "compact" or automatic:
         return (
-            Paragraph((Run(shorten(detail, budget, size, True), size, bold=True),)),
-            Paragraph((Run(shorten(shape, budget, size), size, color=MUTED),)),
+            _bold(role, style),
+            _plain(stats if automatic and style.density == "full" else shape, style, muted=True),
         )
-    return (
-        Paragraph((Run(shorten_middle(name, budget, size, True), size, bold=True),)),
-        Paragraph((Run(shorten(detail, budget, size), size),)),
-        Paragraph((Run(shorten(stats, budget, size), size, color=MUTED),)),
+    return (_bold(name, style, middle=True), _plain(role, style), _plain(stats, style, muted=True))
+
+
+def _container_paragraphs(
+    node: Node, style: Style, name: str, automatic: bool, stats: str
+) -> tuple[Paragraph, ...]:
+    """A block or nested model: titled by its author's name with what it is below, or by what
+    it is (`roles.describe`) when its layers' names are automatic; never 'N layers'."""
+    size = style.font
+    description = container_role(node) if node.inner is not None else _hint(node)
+    title = description if automatic else name
+    repeat = f" ×{node.repeat}" if node.repeat > 1 else ""
+    if repeat and title == description and "×" in title:  # '(Dense 32 relu ×24) ×4'
+        title = f"({title})"
+    head = Paragraph(
+        (
+            Run(
+                shorten_middle(title, _budget(size) - text_width(repeat, size, True), size, True)
+                + repeat,
+                size,
+                bold=True,
+            ),
+        )
     )
+    if style.density == "minimal":
+        return (head,)
+    shape = stats.split(" · ")[0]
+    if style.density == "compact":
+        line = shape if automatic or description == title else f"{description} · {shape}"
+        return (head, _plain(line, style, muted=True))
+    if automatic or description == title:
+        return (head, _plain(stats, style, muted=True))
+    return (head, _plain(description, style), _plain(stats, style, muted=True))
 
 
 def box_size(node: Node, style: Style, name: str) -> tuple[float, float]:

@@ -4,6 +4,7 @@ text, notes); the legend band and page placement are re-exported from their modu
 from __future__ import annotations
 
 from ..ir import Graph, Node
+from ..roles import activation_name, container_role, layer_role, settings
 from ..text import (
     format_count,
     format_params,
@@ -14,13 +15,10 @@ from ..text import (
 
 
 def box_lines(node: Node) -> tuple[str, str, str]:
-    """A layer box's text: name; class and key settings; output shape and parameters."""
-    detail = node.class_name
-    hint = _hint(node)
-    if hint:
-        detail += f" {hint}"
+    """A layer box's text: name; role (what it does and its key settings, `roles`); output
+    shape and parameters."""
     params = "shared weights" if node.shared_with else format_params(node.params)
-    return node.name, detail, f"{output_text(node)} · {params}"
+    return node.name, layer_role(node), f"{output_text(node)} · {params}"
 
 
 def output_text(node: Node) -> str:
@@ -51,44 +49,26 @@ def opaque_summary(node: Node) -> str:
 
 
 def _hint(node: Node) -> str:
-    h = dict(node.hyperparams)
-    parts: list[str] = []
-    if node.category == "conv":
-        parts += [h.get("kernel", ""), f"×{h['filters']}" if "filters" in h else ""]
-        parts = ["".join(parts)] if parts[0] else parts[1:]
-        if "strides" in h:
-            parts.append(f"/{h['strides'].split('×')[0]}")
-    elif node.category == "dense":
-        parts.append(h.get("units", ""))
-    elif node.category == "pooling":
-        parts.append(h.get("pool", ""))
-    elif node.category == "dropout":
-        parts.append(h.get("rate", ""))
-    elif node.category == "model" and node.inner is None and not node.shared_with:
-        return "(subclassed, not traced)"
-    elif node.category == "model" and node.inner_layers:
-        parts.append(f"({plural(node.inner_layers, 'layer')})")
-    elif node.category == "block":
-        return f"of {node.inner_layers} layers" + (f" × {node.repeat}" if node.repeat > 1 else "")
-    if "activation" in h and node.category in ("conv", "dense", "recurrent", "activation"):
-        parts.append(activation_name(h["activation"]))
-    return " ".join(p for p in parts if p)
-
-
-def activation_name(name: str) -> str:
-    """An activation as people say it: 'keras_hub>gelu_approximate' -> 'gelu'."""
-    return name.rsplit(">", 1)[-1].removesuffix("_approximate")
+    """The settings after a layer's word ('3×3×64 /2 relu'); a block or nested model by what
+    it is (`roles.describe`), never by how many layers it holds."""
+    if node.op in ("block", "model") or node.category in ("block", "model"):
+        if node.inner is None and not node.shared_with:
+            return "(subclassed, not traced)"
+        return container_role(node)
+    return settings(node)
 
 
 def describe_node(node: Node) -> str:
     """A sentence about the layer: for alt text and speaker notes."""
-    settings = ", ".join(f"{k} {v}" for k, v in node.hyperparams)
+    given = ", ".join(f"{k} {v}" for k, v in node.hyperparams)
     shape = ", ".join(format_shape(s) for s in node.output_shapes) or "unknown shape"
     if node.category == "model" and node.inner is None and not node.shared_with:
         return f"{node.name}: {node.class_name}, a {opaque_summary(node)}."
     text = f"{node.name}: {node.class_name} ({node.category})"
-    if settings:
-        text += f", {settings}"
+    if given:
+        text += f", {given}"
+    if node.inner is not None and node.inner.nodes:
+        text += f", a {container_role(node)} of {plural(node.inner_layers, 'layer')}"
     text += f"; output {shape}"
     if node.shared_with:
         text += f"; shares its weights with {node.shared_with}"
@@ -104,6 +84,7 @@ from .legend import caption_text, legend_and_caption, legend_height  # noqa: E40
 from .placement import place_page  # noqa: E402
 
 __all__ = [
+    "activation_name",
     "box_lines",
     "caption_text",
     "describe_node",

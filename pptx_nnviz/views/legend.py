@@ -9,7 +9,15 @@ from dataclasses import dataclass
 from ..geometry import Rect
 from ..ir import Graph
 from ..scene import MUTED, Box, Frame, Paragraph, Run
-from ..text import format_bytes, format_count, line_height, shorten, text_width
+from ..text import (
+    format_bytes,
+    format_count,
+    line_height,
+    shorten,
+    text_width,
+    unknown_legend,
+    unknown_symbols,
+)
 from ..theme import ColorRef, Theme
 
 LEGEND_FONT = 12.0  # readable from the back of a room
@@ -31,12 +39,23 @@ class LegendMark:
 
 
 def caption_text(graph: Graph) -> str:
+    """'Total params: 1,234 (4.82 KB) · trainable: ... · L: any sequence length': the totals,
+    then what the symbols for unknown sizes the boxes show mean (`unknown_note`)."""
     total = graph.total_params
+    note = unknown_note(graph)
     return (
         f"Total params: {format_count(total)} ({format_bytes(total * 4)}){_SEPARATOR}"
         f"trainable: {format_count(graph.trainable_params)}{_SEPARATOR}"
         f"non-trainable: {format_count(graph.non_trainable_params)}"
+        + (f"{_SEPARATOR}{note}" if note else "")
     )
+
+
+def unknown_note(graph: Graph) -> str:
+    """What the symbols standing for the unknown sizes of the graph's shapes mean, once:
+    'L: any sequence length' (empty when every size is known)."""
+    shapes = [s for n in graph.nodes for s in n.output_shapes]
+    return unknown_legend(unknown_symbols(shapes, graph.axis_order))
 
 
 def _entries(
@@ -155,6 +174,7 @@ def legend_and_caption(
     band = _band(graph, content.w, shown, symbols, font, caption, marks)
     if nav:
         boxes = _nav_boxes(nav, content.x, top, row_h)
+        boxes += _nav_note(graph, boxes, band, content, font, row_h)
     else:
         boxes = [
             Box(
@@ -205,6 +225,32 @@ def legend_and_caption(
             )
             x += w
     return boxes
+
+
+def _nav_note(
+    graph: Graph, buttons: list[Box], band: _Band, content: Rect, font: float, row_h: float
+) -> list[Box]:
+    """Beside the navigation buttons (which take the caption's place), what the symbols for
+    unknown sizes mean, when it fits in the room the caption would have taken."""
+    note = unknown_note(graph)
+    if not note or not buttons or not band.caption:
+        return []
+    x = buttons[-1].rect.right + 12
+    room = text_width(caption_text(graph), font) + 24 * font / LEGEND_FONT
+    width = text_width(note, font) + 2
+    if x + width > content.x + room or x + width > content.right:
+        return []
+    return [
+        Box(
+            id="caption unknown sizes",
+            rect=Rect(x, buttons[-1].rect.y, width, row_h),
+            paragraphs=(Paragraph((Run(note, font, color=MUTED),), align="l"),),
+            geometry="rect",
+            pad_x=0,
+            pad_y=0,
+            alt_text=note,
+        )
+    ]
 
 
 def _nav_boxes(nav: list[tuple[str, str]], x: float, y: float, height: float) -> list[Box]:
