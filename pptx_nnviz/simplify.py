@@ -30,9 +30,9 @@ from .ir import Edge, Graph, Node, Shape
 PADDED = frozenset({"conv", "depthwise_conv", "separable_conv", "conv_transpose", "pool"})
 #: Operations that only retype, copy or select data: removed wherever they have one input.
 PASS_THROUGH = frozenset({"cast", "identity", "get_item", "permute"})
-#: The class name given to a node this pass makes (labels read the function from it).
+#: The class name given to a hard sigmoid or swish this pass makes (labels read the function
+#: from it).
 ACTIVATION_CLASS = "Activation"
-PREPROCESS_CLASS = "Preprocess"
 
 
 @dataclass(frozen=True)
@@ -85,7 +85,6 @@ def _plan(graph: Graph) -> _Plan:
             removed[node.id] = "preprocessing"
         replaced[last.id] = replace(
             last,
-            class_name=PREPROCESS_CLASS,
             category="reshape",
             hyperparams=(),
             input_shapes=chain[0].input_shapes,
