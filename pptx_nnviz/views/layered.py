@@ -129,7 +129,9 @@ def layered_slides(
     sizes = {n.id: cube_size(n, options.scale) for n in visible}
     scale = MAX_SCALE
     pages = _bands_and_pages(columns, sizes, scale, area, edges)
-    while (len(pages) > 1 or len(pages[0]) > 1 and scale > 1) and scale > MIN_SCALE:
+    while (
+        len(pages) > 1 or len(pages[0]) > 1 and scale > 1 or _too_tall(pages, sizes, scale, area)
+    ) and scale > MIN_SCALE:
         scale = max(MIN_SCALE, scale * 0.85)
         pages = _bands_and_pages(columns, sizes, scale, area, edges)
     names = {n.id: n.name for n in visible}
@@ -251,6 +253,18 @@ def _bands_and_pages(
         room = area.h - 2 * _marker_row(scale)
 
 
+def _too_tall(
+    pages: list[list[tuple[list[list[Node]], int]]],
+    sizes: dict[str, CubeSize],
+    scale: float,
+    area: Rect,
+) -> bool:
+    """Does a slide's band stand taller than the drawing area (a column of many inputs)?"""
+    return any(
+        _band_height(band, sizes, scale, lanes) > area.h for page in pages for band, lanes in page
+    )
+
+
 def _marker_row(scale: float) -> float:
     return marker_size("→", _font(scale))[1] + ROW_GAP
 
@@ -340,6 +354,7 @@ def _page_scene(
     )
     first_top = band_tops[0] - ROW_GAP - (top_row - ROW_GAP)
     last_bottom = band_tops[-1] + heights[-1] + ROW_GAP
+
     def neighbours(edge: tuple[str, str]) -> bool:
         (ka, ia), (kb, ib) = where.get(edge[0], (-1, 0)), where.get(edge[1], (-2, 0))
         return ka == kb and ib - ia == 1

@@ -15,11 +15,10 @@ from ..geometry import BOTTOM, LEFT, RIGHT, TOP, Rect
 from ..scene import CONNECTOR, MUTED, Box, Connector, Paragraph, Run
 from ..text import line_height, shorten, text_width
 from ..theme import ColorRef
+from .junctions import JUNCTION, cut_segment, cut_sites, junction_box, needs_cut, simplified
 
 LANE = 5.0  # points between the lanes of long edges under a row
-JUNCTION = 5.0  # the dot where a route of five segments is cut in two
 CLEAR = 3.0  # a channel keeps this far from boxes and from other lines
-_N, _W, _S, _E = 0, 2, 4, 6  # an ellipse's sites
 
 Point = tuple[float, float]
 
@@ -114,17 +113,17 @@ class Sheet:
         """The route as one connector, or as several meeting at junction dots when it has
         more than four segments (LibreOffice redraws longer ones its own way) or four that
         LibreOffice draws wrong."""
-        points = _simplified(points)
+        points = simplified(points)
         for (x0, y0), (x1, y1) in zip(points, points[1:]):
             if abs(x0 - x1) < 0.01:
                 self.verticals.append((x0, min(y0, y1), max(y0, y1)))
             else:
                 self.horizontals.append((y0, min(x0, x1), max(x0, x1)))
-        while len(points) > 5 or len(points) == 5 and _mirrored(points):
-            k = max((1, 2, 3), key=lambda i: _cut_value(points[i], points[i + 1]))
+        while needs_cut(points):
+            k = cut_segment(points, vertical=True)
             at = self._dot_place(points[k], points[k + 1])
             dot = self.junction(edge, at)
-            into, out, end, start = _cut_sites(points[k], points[k + 1], at)
+            into, out, end, start = cut_sites(points[k], points[k + 1], at)
             self._connector(edge, source, s_site, dot, into, [*points[: k + 1], end], False)
             source, s_site, points = dot, out, [start, *points[k + 1 :]]
         self._connector(edge, source, s_site, target, t_site, points, True)
@@ -179,22 +178,9 @@ class Sheet:
 
     def junction(self, edge: tuple[str, str], at: Point) -> str:
         dot = f"junction {edge[0]} > {edge[1]} {len(self.boxes)}"
-        h = JUNCTION / 2
-        rect = Rect(at[0] - h, at[1] - h, JUNCTION, JUNCTION)
-        self.obstacles.append(rect)
-        self.boxes.append(
-            Box(
-                id=dot,
-                rect=rect,
-                geometry="ellipse",
-                fill=CONNECTOR,
-                line=CONNECTOR,
-                line_width=0.5,
-                pad_x=0.0,
-                pad_y=0.0,
-                alt_text=f"Continues from {self.names[edge[0]]}.",
-            )
-        )
+        box = junction_box(dot, at, f"Continues from {self.names[edge[0]]}.")
+        self.obstacles.append(box.rect)
+        self.boxes.append(box)
         return dot
 
     def marker(self, direction: str, edge: tuple[str, str], cx: float, y: float) -> Box:
@@ -214,52 +200,6 @@ class Sheet:
         self.boxes.append(box)
         self.markers.append(rect)
         return box
-
-
-def _mirrored(points: list[Point]) -> bool:
-    """Is a four-segment route drawn by a mirrored bentConnector4 (its frame flipped across
-    its first segment)? LibreOffice 25 draws those with one bend, so they are cut in two."""
-    (x0, y0), (x1, y1), (xn, yn) = points[0], points[1], points[-1]
-    horizontal = abs(y1 - y0) <= abs(x1 - x0)
-    return yn < y0 if horizontal else xn > x0
-
-
-def _cut_value(p: Point, q: Point) -> tuple[bool, float]:
-    """Where a junction dot goes: on a long vertical run (a channel, clear of lanes) first."""
-    vertical = abs(p[0] - q[0]) < 0.01
-    length = abs(p[0] - q[0]) + abs(p[1] - q[1])
-    return vertical and length > 3 * JUNCTION, length
-
-
-def _cut_sites(p: Point, q: Point, at: Point) -> tuple[int, int, Point, Point]:
-    """The dot's sites a segment p-q cut at `at` enters and leaves by, and the two ends."""
-    h = JUNCTION / 2
-    if abs(p[0] - q[0]) < 0.01:  # vertical
-        down = q[1] > p[1]
-        sign = 1 if down else -1
-        into, out = (_N, _S) if down else (_S, _N)
-        return into, out, (at[0], at[1] - sign * h), (at[0], at[1] + sign * h)
-    right = q[0] > p[0]
-    sign = 1 if right else -1
-    into, out = (_W, _E) if right else (_E, _W)
-    return into, out, (at[0] - sign * h, at[1]), (at[0] + sign * h, at[1])
-
-
-def _simplified(points: list[Point]) -> list[Point]:
-    """Without repeated points and without middle points of straight runs."""
-    out: list[Point] = []
-    for p in points:
-        if out and abs(out[-1][0] - p[0]) < 0.01 and abs(out[-1][1] - p[1]) < 0.01:
-            continue
-        if len(out) >= 2:
-            (ax, ay), (bx, by) = out[-2], out[-1]
-            if (abs(ax - bx) < 0.01 and abs(bx - p[0]) < 0.01) or (
-                abs(ay - by) < 0.01 and abs(by - p[1]) < 0.01
-            ):
-                out[-1] = p
-                continue
-        out.append(p)
-    return out
 
 
 def _exit(sheet: Sheet, a: str, y: float) -> tuple[int, list[Point]]:

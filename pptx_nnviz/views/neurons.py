@@ -40,6 +40,7 @@ from ..scene import (
 from ..text import format_count, format_shape, line_height, shorten, text_width
 from ..theme import ColorRef, Theme
 from .common import _hint, legend_and_caption, legend_height, output_text, plural
+from .junctions import cut_segment, cut_sites, junction_box, needs_cut, simplified
 
 UNITWISE = frozenset({"activation", "dropout", "normalization"})  # no new units
 SKIPPED = UNITWISE  # (the name the tests know)
@@ -54,6 +55,7 @@ SYMBOL_FONT = 10.0
 EDGE = ColorRef("tx1", 0.6)  # many thin lines: faint on a light background ...
 DARK_EDGE = ColorRef("tx1", -0.55)  # ... and on a dark one
 _RIGHT = {"ellipse": 6, "roundRect": 3}
+Point = tuple[float, float]
 _LEFT = {"ellipse": 2, "roundRect": 1}
 
 
@@ -404,6 +406,8 @@ class _Routes:
     skips_bottom: list[tuple[str, str]]
     outs: list[tuple[str, str]]  # to a column on a later slide
     ins: list[tuple[str, str]]  # from a column on an earlier slide
+    tops: set[str]  # the first item of each column's stack
+    bottoms: set[str]  # the last
 
     @property
     def top_lanes(self) -> int:
@@ -423,14 +427,15 @@ def _routes(
     first, last = min(stacks), max(stacks)
     for a, b in sorted(links):
         if a in here and b in here:
-            if rank_of[b] - rank_of[a] > 1:
-                below = not (a in tops and b in tops) and a in bottoms and b in bottoms
-                (bottom if below else top).append((a, b))
+            if rank_of[b] - rank_of[a] > 1:  # over or under the columns, fewer side-steps
+                over = (a not in tops) + (b not in tops)
+                under = (a not in bottoms) + (b not in bottoms)
+                (bottom if under < over else top).append((a, b))
         elif a in here and b in on_slides and rank_of[b] > last:
             outs.append((a, b))
         elif b in here and a in on_slides and rank_of[a] < first:
             ins.append((a, b))
-    return _Routes(top, bottom, outs, ins)
+    return _Routes(top, bottom, outs, ins, tops, bottoms)
 
 
 def _page(
@@ -500,7 +505,9 @@ def _page(
     connectors = _links(page, links, placed, theme)
     color = DARK_EDGE if theme.dark_background else EDGE
     names = {i.id: i.node.name for i in page}
-    long_boxes, long_links = _long_links(routes, placed, body, area, marker_h, color, names)
+    long_boxes, long_links = _long_links(
+        routes, placed, body, area, marker_h, color, names, spacing
+    )
     return boxes + long_boxes, connectors + long_links, groups
 
 
@@ -512,63 +519,107 @@ def _long_links(
     marker_h: float,
     color: ColorRef,
     names: dict[str, str],
+    spacing: float,
 ) -> tuple[list[Box], list[Connector]]:
     """One connector per link past a column (in a lane over or under the columns) and per link
-    to or from another slide (to a marker pair's one marker over the columns)."""
+    to or from another slide (to one of a marker pair, over the columns). A layer with others
+    stacked over it (or under it) leaves from its side, down the gap after its column."""
     boxes: list[Box] = []
     connectors: list[Connector] = []
+    side = [spacing * 0.18]  # the next side-step's distance from its column
 
-    def end(item: str, top: bool) -> tuple[str, Rect]:
-        unit_id, rect, _ = placed[item][0 if top else -1]
-        return unit_id, rect
+    def leave(item: str, over: bool, lane: float) -> tuple[str, int, list[Point]]:
+        unit_id, r, _ = placed[item][0 if over else -1]
+        if item in (routes.tops if over else routes.bottoms):
+            return unit_id, 0 if over else 4, [(r.cx, r.y if over else r.bottom), (r.cx, lane)]
+        x = r.right + side[0]
+        side[0] += 4
+        return unit_id, 6, [(r.right, r.cy), (x, r.cy), (x, lane)]
 
-    def link(source: str, s_site: int, target: str, t_site: int, points: list) -> None:
-        connectors.append(
-            Connector(
-                id=f"edge {source} -> {target}",
-                source=source,
-                source_site=s_site,
-                target=target,
-                target_site=t_site,
-                points=tuple(points),
-                color=color,
-                width=0.75,
-                arrow_size="sm",
-            )
-        )
+    def arrive(item: str, over: bool, lane: float) -> tuple[str, int, list[Point]]:
+        unit_id, r, _ = placed[item][0 if over else -1]
+        if item in (routes.tops if over else routes.bottoms):
+            return unit_id, 0 if over else 4, [(r.cx, lane), (r.cx, r.y if over else r.bottom)]
+        x = r.x - side[0]
+        side[0] += 4
+        return unit_id, 2, [(x, lane), (x, r.cy), (r.x, r.cy)]
+
+    def link(
+        edge: tuple[str, str],
+        source: str,
+        s_site: int,
+        target: str,
+        t_site: int,
+        points: list[Point],
+    ) -> None:
+        points = simplified(points)
+        name = f"edge {source} -> {target}"
+        while needs_cut(points):
+            k = cut_segment(points, vertical=False)
+            (x0, y0), (x1, y1) = points[k], points[k + 1]
+            at = ((x0 + x1) / 2, (y0 + y1) / 2)
+            dot = f"junction {edge[0]} > {edge[1]} {len(boxes)}"
+            boxes.append(junction_box(dot, at, f"Continues from {names.get(edge[0], edge[0])}."))
+            into, out, end, start = cut_sites(points[k], points[k + 1], at)
+            part = [*points[: k + 1], end]
+            connectors.append(_lane_link(name, source, s_site, dot, into, part, color, False))
+            source, s_site, points = dot, out, [start, *points[k + 1 :]]
+        connectors.append(_lane_link(name, source, s_site, target, t_site, points, color, True))
 
     lane = body.y
     for a, b in routes.skips_top:
         lane -= STRIP
-        (sa, ra), (sb, rb) = end(a, True), end(b, True)
-        link(sa, 0, sb, 0, [(ra.cx, ra.y), (ra.cx, lane), (rb.cx, lane), (rb.cx, rb.y)])
+        (sa, s_site, out), (sb, t_site, into) = leave(a, True, lane), arrive(b, True, lane)
+        link((a, b), sa, s_site, sb, t_site, out + into)
     right, left = area.right, area.x
     for a, b in routes.outs:
         lane -= STRIP
-        sa, ra = end(a, True)
+        sa, s_site, out = leave(a, True, lane)
         marker = _marker("out", a, b, names.get(a, a), names.get(b, b), area.y, marker_h)
-        w = marker.rect.w
-        marker = replace(marker, rect=Rect(right - w, area.y, w, marker_h))
-        right -= w + 8
+        marker = replace(marker, rect=Rect(right - marker.rect.w, area.y, marker.rect.w, marker_h))
+        right -= marker.rect.w + 8
         boxes.append(marker)
         m = marker.rect
-        link(sa, 0, marker.id, 2, [(ra.cx, ra.y), (ra.cx, lane), (m.cx, lane), (m.cx, m.bottom)])
+        link((a, b), sa, s_site, marker.id, 2, out + [(m.cx, lane), (m.cx, m.bottom)])
     for a, b in routes.ins:
         lane -= STRIP
-        sb, rb = end(b, True)
+        sb, t_site, into = arrive(b, True, lane)
         marker = _marker("in", a, b, names.get(a, a), names.get(b, b), area.y, marker_h)
-        w = marker.rect.w
-        marker = replace(marker, rect=Rect(left, area.y, w, marker_h))
-        left += w + 8
+        marker = replace(marker, rect=Rect(left, area.y, marker.rect.w, marker_h))
+        left += marker.rect.w + 8
         boxes.append(marker)
         m = marker.rect
-        link(marker.id, 2, sb, 0, [(m.cx, m.bottom), (m.cx, lane), (rb.cx, lane), (rb.cx, rb.y)])
+        link((a, b), marker.id, 2, sb, t_site, [(m.cx, m.bottom), (m.cx, lane), *into])
     lane = body.bottom
     for a, b in routes.skips_bottom:
         lane += STRIP
-        (sa, ra), (sb, rb) = end(a, False), end(b, False)
-        link(sa, 4, sb, 4, [(ra.cx, ra.bottom), (ra.cx, lane), (rb.cx, lane), (rb.cx, rb.bottom)])
+        (sa, s_site, out), (sb, t_site, into) = leave(a, False, lane), arrive(b, False, lane)
+        link((a, b), sa, s_site, sb, t_site, out + into)
     return boxes, connectors
+
+
+def _lane_link(
+    name: str,
+    source: str,
+    s_site: int,
+    target: str,
+    t_site: int,
+    points: list[Point],
+    color: ColorRef,
+    arrow: bool,
+) -> Connector:
+    return Connector(
+        id=name,  # the parts of one link share it
+        source=source,
+        source_site=s_site,
+        target=target,
+        target_site=t_site,
+        points=tuple(points),
+        color=color,
+        width=0.75,
+        arrow=arrow,
+        arrow_size="sm",
+    )
 
 
 def _marker(direction: str, a: str, b: str, a_name: str, b_name: str, y: float, h: float) -> Box:
@@ -654,6 +705,8 @@ def _units(
                 fill=style.fill,
                 line=style.line,
                 line_width=0.75,
+                pad_x=0.0,  # no text: a small circle in a tall column has no room for insets
+                pad_y=0.0,
                 alt_text=f"Unit {index + 1} of {node.name}",
             )
         )
