@@ -228,7 +228,7 @@ def test_random_graphs_through_the_deck(tmp_path_factory, data, graph, direction
     assert reports
     for report in reports:
         assert report.problems == {}, f"slide {report.number}: {report.problems}"
-    assert_views_keep_edges(path, random, ("architecture",))
+    assert_views_keep_edges(path, random, ("architecture",), fused=("architecture",))
 
 
 @settings(max_examples=25, deadline=None, derandomize=True, suppress_health_check=SLOW_OK)
