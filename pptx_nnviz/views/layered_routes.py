@@ -195,6 +195,8 @@ class Sheet:
             line=CONNECTOR,
             dashed=True,
             rounding=0.5,
+            pad_x=4.0,
+            pad_y=1.0,
             alt_text=f"Continues on another slide: {label}.",
         )
         self.boxes.append(box)

@@ -633,6 +633,8 @@ def _marker(direction: str, a: str, b: str, a_name: str, b_name: str, y: float, 
         line=MUTED,
         dashed=True,
         rounding=0.5,
+        pad_x=4.0,
+        pad_y=1.0,
         alt_text=f"Continues on another slide: {label}.",
     )
 
