@@ -104,6 +104,13 @@ def _feature_merge(graph: Graph, node: Node) -> bool:
     return bool(widths) and (all(w == out for w in widths) or sum(widths) == out)
 
 
+def _on_maps(node: Node) -> bool:
+    """A Dense on feature maps (batch, height, width, channels) is a 1×1 convolution: not a
+    stack of neurons."""
+    shapes = node.input_shapes or node.output_shapes
+    return any(len(shape) > 3 for shape in shapes)
+
+
 def _carrier(graph: Graph, node_id: str, memo: dict[str, str]) -> str:
     """The layer whose units a unit-wise layer (activation, dropout, normalization) works on:
     itself for every other layer."""
@@ -132,7 +139,7 @@ def neuron_layers(graph: Graph) -> tuple[list[Node], dict[str, list[Node]]]:
         if node.id != carrier[node.id]:
             continue
         merge = _feature_merge(graph, node) and any(p in drawn for p in inputs[node.id])
-        if node.category in UNIT_LAYERS or merge:
+        if node.category in UNIT_LAYERS and not _on_maps(node) or merge:
             drawn.add(node.id)
     entries = {
         p
@@ -141,7 +148,8 @@ def neuron_layers(graph: Graph) -> tuple[list[Node], dict[str, list[Node]]]:
         for p in inputs[n]
         if p not in drawn
     }
-    chosen = _with_dense(graph, drawn | entries, inputs)
+    ends = {carrier[o] for o in graph.outputs}
+    chosen = _with_dense(graph, drawn | entries, inputs, ends)
     folded: dict[str, list[Node]] = {}
     for node in graph.nodes:
         if carrier[node.id] != node.id and carrier[node.id] in chosen:
@@ -149,17 +157,20 @@ def neuron_layers(graph: Graph) -> tuple[list[Node], dict[str, list[Node]]]:
     return [n for n in graph.nodes if n.id in chosen], folded
 
 
-def _with_dense(graph: Graph, nodes: set[str], inputs: dict[str, list[str]]) -> set[str]:
-    """The connected parts of `nodes` that hold a dense or recurrent layer."""
+def _with_dense(
+    graph: Graph, nodes: set[str], inputs: dict[str, list[str]], ends: set[str]
+) -> set[str]:
+    """The connected parts of `nodes` that hold a dense or recurrent layer and an output of
+    the model (a head), or, if none does, the largest such part."""
     neighbours: dict[str, set[str]] = {n: set() for n in nodes}
     for n in nodes:
         for p in inputs[n]:
             if p in nodes:
                 neighbours[n].add(p)
                 neighbours[p].add(n)
-    kept: set[str] = set()
+    parts: list[set[str]] = []
     seen: set[str] = set()
-    for start in nodes:
+    for start in sorted(nodes):
         if start in seen:
             continue
         part, stack = set(), [start]
@@ -170,8 +181,11 @@ def _with_dense(graph: Graph, nodes: set[str], inputs: dict[str, list[str]]) -> 
                 stack += neighbours[n] - part
         seen |= part
         if any(graph.node(n).category in DENSE_INTO for n in part):
-            kept |= part
-    return kept
+            parts.append(part)
+    heads = [p for p in parts if p & ends]
+    if heads:
+        return set().union(*heads)
+    return max(parts, key=len, default=set())
 
 
 def neuron_items(
