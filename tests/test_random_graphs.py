@@ -13,6 +13,7 @@ from deck_checks import check_deck
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from layout_checks import check_layout
+from view_checks import assert_views_keep_edges
 
 from pptx_nnviz.deck import build_deck
 from pptx_nnviz.ir import Edge, Graph, Node
@@ -218,8 +219,9 @@ def _graph(ids: list[str], edges: Edges, data: st.DataObject) -> Graph:
 )
 def test_random_graphs_through_the_deck(tmp_path_factory, data, graph, direction):
     ids, edges = graph
+    random = _graph(ids, edges, data)
     path = build_deck(
-        _graph(ids, edges, data),
+        random,
         tmp_path_factory.mktemp("random") / "random.pptx",
         direction=direction,
         views=["architecture"],
@@ -228,6 +230,25 @@ def test_random_graphs_through_the_deck(tmp_path_factory, data, graph, direction
     assert reports
     for report in reports:
         assert report.problems == {}, f"slide {report.number}: {report.problems}"
+    assert_views_keep_edges(path, random, ("architecture",), fused=("architecture",))
+
+
+@settings(max_examples=25, deadline=None, derandomize=True, suppress_health_check=SLOW_OK)
+@given(data=st.data(), graph=st.one_of(random_dags(16), skip_chains(), many_ends()))
+def test_random_graphs_keep_every_edge_in_the_layered_and_neuron_views(
+    tmp_path_factory, data, graph
+):
+    """Rows of the layered view joined (wraps, skips between rows, markers between slides),
+    the neuron view's stacks with every link: each view compared with the graph, and no line
+    through a box."""
+    ids, edges = graph
+    random = _graph(ids, edges, data)
+    path = build_deck(
+        random, tmp_path_factory.mktemp("views") / "views.pptx", views=["layered", "neurons"]
+    )
+    for report in check_deck(path):
+        assert report.problems == {}, f"slide {report.number}: {report.problems}"
+    assert_views_keep_edges(path, random, ("layered",))
 
 
 # --------------------------------------------------------------------------- found by hypothesis

@@ -2,17 +2,16 @@
 height, depth and width follow the tensor's spatial size and channels, coloured by category,
 its name and output shape written under it. Layers stand in columns by depth, so parallel
 branches and several inputs are parallel rows; skips run in lanes under the cubes; bands of
-columns wrap (and scale) to fit the slide."""
+columns wrap (and scale) to fit the slide, every edge drawn (`layered_routes`)."""
 
 from __future__ import annotations
 
 import math
 from dataclasses import dataclass
 
-from ..geometry import BOTTOM, LEFT, RIGHT, Rect
+from ..geometry import Rect
 from ..ir import Graph, Node
 from ..scene import (
-    CONNECTOR,
     MUTED,
     Box,
     Connector,
@@ -25,6 +24,16 @@ from ..scene import (
 from ..text import format_shape, line_height, shorten, text_width
 from ..theme import ColorRef, Theme
 from .common import legend_and_caption, legend_height, output_text
+from .layered_routes import (
+    LANE,
+    Sheet,
+    lane_counts,
+    marker_size,
+    route_between_rows,
+    route_in,
+    route_out,
+    route_within_row,
+)
 
 GAP = 20.0  # between cubes in a row (room for an arrow)
 ROW_GAP = 10.0
@@ -118,27 +127,35 @@ def layered_slides(
     band = legend_height(graph, frame, shown)
     area = Rect(frame.content.x, frame.content.y, frame.content.w, frame.content.h - band)
     sizes = {n.id: cube_size(n, options.scale) for n in visible}
-    lanes = _lanes(edges, columns)
     scale = MAX_SCALE
-    pages = _bands_and_pages(columns, sizes, scale, area, lanes)
-    while (len(pages) > 1 or len(pages[0]) > 1 and scale > 1) and scale > MIN_SCALE:
+    pages = _bands_and_pages(columns, sizes, scale, area, edges)
+    while (
+        len(pages) > 1 or len(pages[0]) > 1 and scale > 1 or _too_tall(pages, sizes, scale, area)
+    ) and scale > MIN_SCALE:
         scale = max(MIN_SCALE, scale * 0.85)
-        pages = _bands_and_pages(columns, sizes, scale, area, lanes)
+        pages = _bands_and_pages(columns, sizes, scale, area, edges)
+    names = {n.id: n.name for n in visible}
     slides = []
     for number, bands in enumerate(pages, start=1):
-        boxes, connectors, groups = _page_scene(bands, edges, sizes, scale, area, theme, options)
-        boxes += legend_and_caption(graph, frame, theme, band, shown=shown)
+        boxes, connectors, groups = _page_scene(
+            bands, edges, sizes, scale, area, theme, options, names
+        )
+        on_page = [n for band_, _ in bands for column in band_ for n in column]
+        drawn = {n.category for n in on_page}
+        here = [c for c in shown if c in drawn]  # the legend lists what this slide shows
+        boxes += legend_and_caption(graph, frame, theme, band, shown=here)
         title = f"{graph.name}: layered view" + (
             f" ({number}/{len(pages)})" if len(pages) > 1 else ""
         )
-        on_page = [n for band_ in bands for column in band_ for n in column]
         scale_name = "square-root" if options.scale == "log" else "linear"
         hidden = f" Hidden layer types: {', '.join(sorted(options.hide))}." if options.hide else ""
         notes = (
             f"Layered view of {graph.name}: one block per layer, named, its height and depth "
             f"following the tensor's spatial size ({scale_name} scale) and its width the "
             "channels (log scale), with the output shape under each "
-            f"block. Parallel branches and inputs stand one above the other.{hidden}\n"
+            f"block. Parallel branches and inputs stand one above the other. Every edge is an "
+            "arrow: a skip runs under its row, an edge into a later row down beside the rows, "
+            f"and a marker names an edge that continues on another slide.{hidden}\n"
             + "\n".join(
                 f"{n.name}: {n.class_name}, output {format_shape(n.output_shape)}." for n in on_page
             )
@@ -192,17 +209,12 @@ def _column_size(
     return width, height + ROW_GAP * (len(column) - 1)
 
 
-def _lanes(edges: list[tuple[str, str]], columns: list[list[Node]]) -> dict[int, int]:
-    """How many long edges (skipping a column) start in each column: each takes a lane."""
-    rank = {n.id: i for i, column in enumerate(columns) for n in column}
-    lanes: dict[int, int] = {}
-    for a, b in edges:
-        if rank[b] - rank[a] > 1:
-            lanes[rank[a]] = lanes.get(rank[a], 0) + 1
-    return lanes
+Bands = list[list[list[Node]]]  # rows of columns of layers
 
 
-LANE = 5.0  # points between the lanes of long edges under a band
+def _rows(bands: Bands) -> list[dict[str, int]]:
+    """Each band's layers and their column in it."""
+    return [{n.id: i for i, column in enumerate(band) for n in column} for band in bands]
 
 
 def _bands_and_pages(
@@ -210,10 +222,12 @@ def _bands_and_pages(
     sizes: dict[str, CubeSize],
     scale: float,
     area: Rect,
-    lanes: dict[int, int],
-) -> list[list[list[list[Node]]]]:
-    """Columns in bands (rows of columns across the slide) and bands in pages."""
-    bands: list[list[list[Node]]] = [[]]
+    edges: list[tuple[str, str]],
+) -> list[list[tuple[list[list[Node]], int]]]:
+    """Columns in bands (rows of columns across the slide) and bands in pages, each band with
+    the lanes its long edges take under it. Slides of a model on several leave a row of
+    markers at the top and the bottom."""
+    bands: Bands = [[]]
     used = 0.0
     for column in columns:
         width = _column_size(column, sizes, scale)[0]
@@ -222,70 +236,86 @@ def _bands_and_pages(
             used = 0.0
         used += (GAP if bands[-1] else 0.0) + width
         bands[-1].append(column)
-    pages: list[list[list[list[Node]]]] = [[]]
-    height = 0.0
-    for band in bands:
-        h = _band_height(band, sizes, scale, columns, lanes)
-        if pages[-1] and height + ROW_GAP + h > area.h:
-            pages.append([])
-            height = 0.0
-        height += (ROW_GAP if pages[-1] else 0.0) + h
-        pages[-1].append(band)
-    return pages
+    lanes = lane_counts(_rows(bands), edges)
+    heights = [_band_height(band, sizes, scale, n) for band, n in zip(bands, lanes)]
+    room = area.h
+    while True:
+        pages: list[list[tuple[list[list[Node]], int]]] = [[]]
+        height = 0.0
+        for band, h, n in zip(bands, heights, lanes):
+            if pages[-1] and height + ROW_GAP + h > room:
+                pages.append([])
+                height = 0.0
+            height += (ROW_GAP if pages[-1] else 0.0) + h
+            pages[-1].append((band, n))
+        if len(pages) == 1 or room < area.h:
+            return pages
+        room = area.h - 2 * _marker_row(scale)
+
+
+def _too_tall(
+    pages: list[list[tuple[list[list[Node]], int]]],
+    sizes: dict[str, CubeSize],
+    scale: float,
+    area: Rect,
+) -> bool:
+    """Does a slide's band stand taller than the drawing area (a column of many inputs)?"""
+    return any(
+        _band_height(band, sizes, scale, lanes) > area.h for page in pages for band, lanes in page
+    )
+
+
+def _marker_row(scale: float) -> float:
+    return marker_size("→", _font(scale))[1] + ROW_GAP
 
 
 def _band_height(
-    band: list[list[Node]],
-    sizes: dict[str, CubeSize],
-    scale: float,
-    columns: list[list[Node]],
-    lanes: dict[int, int],
+    band: list[list[Node]], sizes: dict[str, CubeSize], scale: float, lanes: int
 ) -> float:
-    first = columns.index(band[0])
-    long_edges = sum(lanes.get(first + i, 0) for i in range(len(band)))
-    return max(_column_size(c, sizes, scale)[1] for c in band) + LANE * (long_edges + 1)
+    return max(_column_size(c, sizes, scale)[1] for c in band) + LANE * (lanes + 1)
 
 
 def _page_scene(
-    bands: list[list[list[Node]]],
+    bands: list[tuple[list[list[Node]], int]],
     edges: list[tuple[str, str]],
     sizes: dict[str, CubeSize],
     scale: float,
     area: Rect,
     theme: Theme,
     options: LayeredOptions,
+    names: dict[str, str],
 ) -> tuple[list[Box], list[Connector], list[Group]]:
     boxes: list[Box] = []
     groups: list[Group] = []
-    cubes: dict[str, tuple[Rect, float, int, int]] = {}  # id -> cube, depth, band, column
+    cubes: dict[str, tuple[Rect, float]] = {}  # id -> cube, depth
     labels: dict[str, Rect] = {}
+    where: dict[str, tuple[int, int]] = {}
     preds: dict[str, list[str]] = {}
     for a, b in edges:
         preds.setdefault(b, []).append(a)
     font = _font(scale)
-    lane_counts = [0] * len(bands)
-    heights = []
-    for k, band in enumerate(bands):
-        ids = {n.id: i for i, column in enumerate(band) for n in column}
-        long_edges = sum(1 for a, b in edges if a in ids and b in ids and ids[b] - ids[a] > 1)
-        lane_counts[k] = long_edges
-        heights.append(
-            max(_column_size(c, sizes, scale)[1] for c in band) + LANE * (long_edges + 1)
-        )
-    total_h = sum(heights) + ROW_GAP * (len(bands) - 1)
-    y = area.y + (area.h - total_h) / 2
-    for k, (band, band_h) in enumerate(zip(bands, heights)):
+    heights = [_band_height(band, sizes, scale, n) for band, n in bands]
+    here = {n.id for band, _ in bands for column in band for n in column}
+    arriving = any(a not in here and b in here for a, b in edges)
+    leaving = any(a in here and b not in here for a, b in edges)
+    top_row = _marker_row(scale) if arriving else 0.0
+    bottom_row = _marker_row(scale) if leaving else 0.0
+    total_h = sum(heights) + ROW_GAP * (len(bands) - 1) + top_row + bottom_row
+    y = area.y + (area.h - total_h) / 2 + top_row
+    band_tops = []
+    for k, ((band, lanes), band_h) in enumerate(zip(bands, heights)):
+        band_tops.append(y)
         widths = [_column_size(c, sizes, scale)[0] for c in band]
         x = area.x + (area.w - sum(widths) - GAP * (len(band) - 1)) / 2
         top = y
-        body_h = band_h - LANE * (lane_counts[k] + 1)
+        body_h = band_h - LANE * (lanes + 1)
         for i, (column, slot) in enumerate(zip(band, widths)):
             column_h = _column_size(column, sizes, scale)[1]
             cy = top + (body_h - column_h) / 2
-            before = [cubes[p] for p in preds.get(column[0].id, []) if p in cubes]
-            if len(column) == 1 and before and all(c[2] == k for c in before):
+            before = [p for p in preds.get(column[0].id, []) if p in cubes]
+            if len(column) == 1 and before and all(where[p][0] == k for p in before):
                 # One layer after a fork or a merge: level with what feeds it.
-                middle = sum(c[0].y for c in before) / len(before)
+                middle = sum(cubes[p][0].y for p in before) / len(before)
                 cy = min(max(middle, top), top + body_h - column_h)
             for node in column:
                 size = sizes[node.id]
@@ -295,95 +325,88 @@ def _page_scene(
                     size.depth * scale,
                 )
                 cube = Rect(x + (slot - w) / 2, cy, w, h)
-                style = theme.category_style(node.category)
-                cube_id = f"cube {node.id}"
-                boxes.append(
-                    Box(
-                        id=cube_id,
-                        rect=cube,
-                        geometry="cube",
-                        depth=d / min(w, h),
-                        fill=style.fill,
-                        line=style.line,
-                        line_width=0.75,
-                        dashed=style.dashed,
-                        alt_text=f"{node.name}: {node.class_name}, output {_label(node)}.",
-                    )
-                )
                 label_rect = Rect(x, cube.bottom + 4, slot, 2 * line_height(font) + 2)
-                boxes.append(
-                    Box(
-                        id=f"shape {node.id}",
-                        rect=label_rect,
-                        paragraphs=(
-                            Paragraph((Run(_name(node, font), font, bold=True),)),
-                            Paragraph((Run(_label(node), font, color=MUTED),)),
-                        ),
-                        geometry="rect",
-                        pad_x=0,
-                        pad_y=0,
-                        alt_text=f"{node.name}, output shape {_label(node)}.",
-                    )
-                )
+                boxes += _layer_boxes(node, cube, d / min(w, h), label_rect, font, theme)
                 groups.append(
                     Group(
                         id=f"layer {node.id}",
-                        members=(cube_id, f"shape {node.id}"),
+                        members=(f"cube {node.id}", f"shape {node.id}"),
                         alt_text=f"{node.name} ({node.class_name}), output {_label(node)}.",
                     )
                 )
-                cubes[node.id] = (cube, d / min(w, h), k, i)
+                cubes[node.id] = (cube, d / min(w, h))
                 labels[node.id] = label_rect
+                where[node.id] = (k, i)
                 cy += _cell_height(node, size, scale) + ROW_GAP
             x += slot + GAP
         y += band_h + ROW_GAP
-    connectors: list[Connector] = []
-    lane_used = [0] * len(bands)
-    band_tops = []
-    yy = area.y + (area.h - total_h) / 2
-    for band_h in heights:
-        band_tops.append(yy)
-        yy += band_h + ROW_GAP
-    for a, b in edges:
-        if a not in cubes or b not in cubes:
-            continue
-        (ra, da, ka, ia), (rb, db, kb, ib) = cubes[a], cubes[b]
-        if ka != kb:
-            continue  # the band wraps: the next band starts at the left (see the notes)
-        if options.funnels and ib - ia == 1:
-            x0, x1 = labels[a].right, labels[b].x  # between the groups: no overlap
-            boxes.append(_funnel_between(a, ra, da, b, rb, db, x0, x1))
-            continue
-        # Arrows join the labels (rectangles glue the same in every application; a cube's
-        # sites do not): "28×28×1 → 26×26×32".
-        la, lb = labels[a], labels[b]
-        start, end = la.site(RIGHT), lb.site(LEFT)
-        sites = (RIGHT, LEFT)
-        in_x = lb.x - GAP / 2
-        if ib - ia == 1:
-            points = (
-                (start, end)
-                if abs(start[1] - end[1]) < 0.5
-                else (start, (in_x, start[1]), (in_x, end[1]), end)
-            )
-        else:  # a long edge (a skip): down into its own lane under the band and across
-            lane_used[ka] += 1
-            lane_y = band_tops[ka] + heights[ka] - LANE * lane_used[ka]
-            start, end = la.site(BOTTOM), lb.site(BOTTOM)
-            points = (start, (start[0], lane_y), (end[0], lane_y), end)
-            sites = (BOTTOM, BOTTOM)
-        connectors.append(
-            Connector(
-                id=f"edge {a} -> {b}",
-                source=f"shape {a}",
-                source_site=sites[0],
-                target=f"shape {b}",
-                target_site=sites[1],
-                points=points,
-                color=CONNECTOR,
-            )
-        )
-    return boxes, connectors, groups
+    sheet = Sheet(
+        labels=labels,
+        where=where,
+        obstacles=[c for c, _ in cubes.values()] + list(labels.values()),
+        row_tops=band_tops,
+        row_heights=heights,
+        area=area,
+        font=font,
+        names=names,
+        gap=GAP,
+        row_gap=ROW_GAP,
+    )
+    first_top = band_tops[0] - ROW_GAP - (top_row - ROW_GAP)
+    last_bottom = band_tops[-1] + heights[-1] + ROW_GAP
+
+    def neighbours(edge: tuple[str, str]) -> bool:
+        (ka, ia), (kb, ib) = where.get(edge[0], (-1, 0)), where.get(edge[1], (-2, 0))
+        return ka == kb and ib - ia == 1
+
+    # Arrows between neighbours first: the longer routes keep clear of their lines.
+    for a, b in sorted(edges, key=lambda e: not neighbours(e)):
+        if a in here and b in here:
+            (ka, ia), (kb, ib) = where[a], where[b]
+            if ka != kb:
+                route_between_rows(sheet, a, b)
+            elif options.funnels and ib - ia == 1:
+                x0, x1 = labels[a].right, labels[b].x  # between the groups: no overlap
+                boxes.append(_funnel_between(a, *cubes[a], b, *cubes[b], x0, x1))
+            else:
+                route_within_row(sheet, a, b)
+        elif a in here:
+            route_out(sheet, a, b, last_bottom)
+        elif b in here:
+            route_in(sheet, a, b, first_top, top_row - ROW_GAP)
+    return boxes + sheet.boxes, sheet.connectors, groups
+
+
+def _layer_boxes(
+    node: Node, cube: Rect, depth: float, label: Rect, font: float, theme: Theme
+) -> list[Box]:
+    """A layer's cube and its label (name, output shape) under it."""
+    style = theme.category_style(node.category)
+    return [
+        Box(
+            id=f"cube {node.id}",
+            rect=cube,
+            geometry="cube",
+            depth=depth,
+            fill=style.fill,
+            line=style.line,
+            line_width=0.75,
+            dashed=style.dashed,
+            alt_text=f"{node.name}: {node.class_name}, output {_label(node)}.",
+        ),
+        Box(
+            id=f"shape {node.id}",
+            rect=label,
+            paragraphs=(
+                Paragraph((Run(_name(node, font), font, bold=True),)),
+                Paragraph((Run(_label(node), font, color=MUTED),)),
+            ),
+            geometry="rect",
+            pad_x=0,
+            pad_y=0,
+            alt_text=f"{node.name}, output shape {_label(node)}.",
+        ),
+    ]
 
 
 def _funnel_between(
