@@ -257,7 +257,8 @@ def _detours(
     """Orthogonal paths of three or four segments through no obstacle, leaving along the
     out site's direction and arriving along the in site's, their free turns on the
     channels between the obstacles (the middle of a channel first, then `gap` off a side)
-    and inside `bounds`."""
+    and inside `bounds`. Four segments only as a hook, the last one running back towards
+    the end: LibreOffice redraws a four-segment staircase as a single elbow."""
     d0 = _DIRECTION[out_site]
     d1 = tuple(-c for c in _DIRECTION[in_site])  # travelling into the target
     lanes = (
@@ -289,11 +290,14 @@ def _detours(
             if ahead(start, p1, d0) and ahead(p2, end, d1) and all(map(clean, path, path[1:])):
                 found.append(path)
         return found
+    across = 1 - axis
     for m in lanes[axis]:  # perpendicular: four segments, two free turns
         p1 = (start[0], m) if vertical else (m, start[1])
         if not (ahead(start, p1, d0) and clean(start, p1)):
             continue
-        for k in lanes[1 - axis]:
+        for k in lanes[across]:
+            if (end[across] - k) * (end[across] - start[across]) >= 0:
+                continue  # LibreOffice draws it as one elbow unless its last segment turns back
             p2 = (k, m) if vertical else (m, k)
             p3 = (k, end[1]) if vertical else (end[0], k)
             path = [start, p1, p2, p3, end]
