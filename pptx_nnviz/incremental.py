@@ -4,9 +4,9 @@ between the boxes as they stand.
 
 Routes are orthogonal with at most three segments (straight, one elbow, or two elbows through
 the gap between the ends or a lane beside both), glued at side middles (at the four compass
-sites of a circle: LibreOffice reroutes a line entering a diagonal site sideways), and go
-through no box where a route around exists; a target's input takes a site of its own where
-one is free.
+sites of a circle: LibreOffice reroutes a line entering a diagonal site sideways); where each
+of those runs through a box, a search over the channels between the boxes finds a detour of
+up to four segments around them. A target's input takes a site of its own where one is free.
 """
 
 from __future__ import annotations
@@ -132,8 +132,9 @@ def place_new(
 def make_room(
     hint: Rect, boxes: dict[str, Rect], fixed: Sequence[Rect], area: Rect, gap: float, down: bool
 ) -> tuple[Rect, dict[str, Rect]] | None:
-    """Move the boxes at and after `hint` along the flow (those in its column, or row) by
-    as much as it needs; None if they would leave the area or land on something."""
+    """Move the boxes at and after `hint` along the flow (those in its column, or row), each
+    as far as the one before it pushes it (a wide gap further on takes the push up); None if
+    they would leave the area or land on something."""
     along, across = (1, 0) if down else (0, 1)
 
     def start(r: Rect) -> float:
@@ -157,10 +158,15 @@ def make_room(
     movers = {n: r for n, r in in_line.items() if (start(r) + end(r)) / 2 >= start(hint)}
     if not movers:
         return None
-    shift = end(hint) + gap - min(start(r) for r in movers.values())
-    if shift <= 0:
+    moved: dict[str, Rect] = {}
+    frontier = end(hint) + gap  # each box pushes the next only as far as it has to
+    for n, r in sorted(movers.items(), key=lambda item: start(item[1])):
+        shift = frontier - start(r)
+        if shift > 0:
+            moved[n] = r = r.moved(*((0, shift) if down else (shift, 0)))
+        frontier = max(frontier, end(r) + gap)
+    if not moved:
         return None
-    moved = {n: r.moved(*((0, shift) if down else (shift, 0))) for n, r in movers.items()}
     others = [r for n, r in boxes.items() if n not in moved] + list(fixed)
     if not hint.inside(area) or overlaps_any(hint, others, gap / 2 - 0.01):
         return None
@@ -198,30 +204,120 @@ def route(
     taken: set[str] = frozenset(),  # type: ignore[assignment]
     lane_gap: float = 12.0,
     drawn: Sequence[Segment] = (),
+    bounds: Rect | None = None,
 ) -> Route:
     """The cheapest orthogonal path from a site of `source` to a site of `target`: short,
     few bends, through no obstacle nor either end, not along an already `drawn` segment,
     into a free site of the target, downstream-looking (out of a bottom or side, into a top
-    or side)."""
+    or side); a detour around the obstacles stays inside `bounds`."""
     obstacles = [*obstacles, source, target]
-    best: tuple[float, Route] | None = None
-    for out_site in (S, E, W, N):
-        start = site_point(source_shape, source, out_site)
-        for in_site in (N, W, E, S):
-            end = site_point(target_shape, target, in_site)
-            for path in _paths(start, out_site, end, in_site, source, target, lane_gap):
-                cost = _length(path) + _BEND * (len(path) - 2)
-                cost += _THROUGH * sum(_crossings(path, o) for o in obstacles)
-                cost += _SHARED * (in_site in taken)
-                cost += _BACKWARDS * ((out_site == N) + (in_site == S))
-                cost += sum(_ALONG + 10 * k for k in _alongside(path, drawn) if k > 1.0)
-                if best is None or cost < best[0]:
-                    sites = SITE_INDEX["circle" if source_shape == "circle" else "box"]
-                    ends = SITE_INDEX["circle" if target_shape == "circle" else "box"]
-                    found = Route(sites[out_site], ends[in_site], tuple(path), in_site)
-                    best = (cost, found)
+    sites = SITE_INDEX["circle" if source_shape == "circle" else "box"]
+    ends = SITE_INDEX["circle" if target_shape == "circle" else "box"]
+
+    def cheapest(detours: bool) -> tuple[float, Route] | None:
+        best: tuple[float, Route] | None = None
+        for out_site in (S, E, W, N):
+            start = site_point(source_shape, source, out_site)
+            for in_site in (N, W, E, S):
+                end = site_point(target_shape, target, in_site)
+                paths = (
+                    _detours(start, out_site, end, in_site, obstacles, lane_gap, bounds)
+                    if detours
+                    else _paths(start, out_site, end, in_site, source, target, lane_gap)
+                )
+                for path in paths:
+                    cost = _length(path) + _BEND * (len(path) - 2)
+                    cost += _THROUGH * sum(_crossings(path, o) for o in obstacles)
+                    cost += _SHARED * (in_site in taken)
+                    cost += _BACKWARDS * ((out_site == N) + (in_site == S))
+                    cost += sum(_ALONG + 10 * k for k in _alongside(path, drawn) if k > 1.0)
+                    if best is None or cost < best[0]:
+                        found = Route(sites[out_site], ends[in_site], tuple(path), in_site)
+                        best = (cost, found)
+        return best
+
+    best = cheapest(False)
     assert best is not None
+    if best[0] >= _THROUGH:  # through a box: look for a way around them
+        detour = cheapest(True)
+        if detour is not None and detour[0] < best[0]:
+            best = detour
     return best[1]
+
+
+def _detours(
+    start: Point,
+    out_site: str,
+    end: Point,
+    in_site: str,
+    obstacles: Sequence[Rect],
+    gap: float,
+    bounds: Rect | None,
+) -> list[list[Point]]:
+    """Orthogonal paths of three or four segments through no obstacle, leaving along the
+    out site's direction and arriving along the in site's, their free turns on the
+    channels between the obstacles (the middle of a channel first, then `gap` off a side)
+    and inside `bounds`. Four segments only as a hook, the last one running back towards
+    the end: LibreOffice redraws a four-segment staircase as a single elbow."""
+    d0 = _DIRECTION[out_site]
+    d1 = tuple(-c for c in _DIRECTION[in_site])  # travelling into the target
+    lanes = (
+        _lanes([(o.x, o.right) for o in obstacles], gap),
+        _lanes([(o.y, o.bottom) for o in obstacles], gap),
+    )
+    if bounds is not None:
+        lanes = (
+            [x for x in lanes[0] if bounds.x <= x <= bounds.right],
+            [y for y in lanes[1] if bounds.y <= y <= bounds.bottom],
+        )
+
+    def clean(a: Point, b: Point) -> bool:
+        return abs(a[0] - b[0]) + abs(a[1] - b[1]) > 4.0 and not any(
+            o.crossed_by(a, b, 1.0) for o in obstacles
+        )
+
+    def ahead(a: Point, b: Point, d: tuple[float, ...]) -> bool:
+        return (b[0] - a[0]) * d[0] + (b[1] - a[1]) * d[1] > 4.0
+
+    vertical = d0[0] == 0
+    axis = 1 if vertical else 0  # the coordinate the first segment runs along
+    found: list[list[Point]] = []
+    if (d1[0] == 0) == vertical:  # first and last segments parallel: three segments
+        for m in lanes[axis]:
+            p1 = (start[0], m) if vertical else (m, start[1])
+            p2 = (end[0], m) if vertical else (m, end[1])
+            path = [start, p1, p2, end]
+            if ahead(start, p1, d0) and ahead(p2, end, d1) and all(map(clean, path, path[1:])):
+                found.append(path)
+        return found
+    across = 1 - axis
+    for m in lanes[axis]:  # perpendicular: four segments, two free turns
+        p1 = (start[0], m) if vertical else (m, start[1])
+        if not (ahead(start, p1, d0) and clean(start, p1)):
+            continue
+        for k in lanes[across]:
+            if (end[across] - k) * (end[across] - start[across]) >= 0:
+                continue  # LibreOffice draws it as one elbow unless its last segment turns back
+            p2 = (k, m) if vertical else (m, k)
+            p3 = (k, end[1]) if vertical else (end[0], k)
+            path = [start, p1, p2, p3, end]
+            if ahead(p3, end, d1) and all(map(clean, path[1:], path[2:])):
+                found.append(path)
+    return found
+
+
+def _lanes(spans: Sequence[tuple[float, float]], gap: float) -> list[float]:
+    """Where a line can run across one axis: the middle of each channel between the
+    obstacles' spans (widest first), then `gap` outside each span."""
+    edges = sorted({v for span in spans for v in span})
+    channels = []
+    for a, b in zip(edges, edges[1:]):
+        middle = (a + b) / 2
+        if b - a > 2 * 4.0 and not any(low < middle < high for low, high in spans):
+            channels.append((b - a, middle))
+    middles = [m for _, m in sorted(channels, reverse=True)]
+    outside = [v for low, high in spans for v in (low - gap, high + gap)]
+    return list(dict.fromkeys(middles + outside))
 
 
 def _paths(

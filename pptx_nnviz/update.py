@@ -784,7 +784,7 @@ class _Merger:
             boxes.append(replace(box, link=link))
         for node_id, aspects in moved.items():
             self.report.kept.append(f"{label}: {back[node_id]}: {', '.join(aspects)}")
-        connectors = self._connectors(graph, old, back, placed, user_rects, node_shape)
+        connectors = self._connectors(graph, old, back, placed, user_rects, node_shape, area)
         merged = replace(
             scene,
             boxes=tuple(boxes + others),
@@ -812,8 +812,10 @@ class _Merger:
         placed: dict[str, Rect],
         user_rects: list[Rect],
         node_shape: Callable,
+        area: Rect,
     ) -> list[Connector]:
-        """Each edge glued again: the old route where neither end moved, else a new one."""
+        """Each edge glued again: the old route where neither end moved, else a new one
+        (inside `area` where it has to go around boxes)."""
         old_rects = {b.id: b.rect for b in old.boxes}
         old_routes: dict[tuple[str, str], list[Connector]] = {}
         for c in old.connectors:
@@ -854,6 +856,7 @@ class _Merger:
                 obstacles,
                 taken.get(t, set()),
                 drawn=drawn,
+                bounds=area,
             )
             routed[(s, t)] = (r.points, (r.source_site, r.target_site))
             taken.setdefault(t, set()).add(r.target_compass)
