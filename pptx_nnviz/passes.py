@@ -425,7 +425,12 @@ def _repeated_node(run: list[Node]) -> Node:
 
 def _block_node(graph: Graph, run: list[Block], taken: set[str]) -> Node:
     first, last = run[0], run[-1]
-    name = first.name if len(run) == 1 else f"{first.name} … {last.name}"
+    if len(run) == 1:
+        name = first.name
+    elif first.key is None:  # automatic names: the run's first and last layers
+        name = f"{first.nodes[0].name} … {last.nodes[-1].name}"
+    else:
+        name = f"{first.name} … {last.name}"
     members = tuple(n.name for block in run for n in block.nodes)
     inner = subgraph(graph, first.nodes, first.name)
     if first.parts:

@@ -11,7 +11,8 @@ from ..fuse import fuse_chains
 from ..geometry import Rect
 from ..ir import Graph, Node
 from ..layout import DENSITIES, Layout, Page, Style, layout_graph
-from ..passes import block_key, collapse, should_collapse
+from ..passes import block_key, collapse, fold_repeats, should_collapse
+from ..repeats import graph_signature
 from ..scene import Box, Connector, Diagram, Frame, SlideScene
 from ..text import format_count
 from ..theme import Theme
@@ -43,28 +44,28 @@ def architecture_slides(
     marking: Marking | None = None,
 ) -> list[SlideScene]:
     """The architecture view. A big model gets an overview of its blocks and a drill-down
-    slide per distinct block (a click on a block jumps there and back); nested models get
-    drill-down slides too. `depth` 1 stops at the overview; 3 also opens what the blocks
-    hold (nested models inside them), and so on. With `fonts`, the view is a figure for
-    print (see `diagram_slides`)."""
-    shown = collapse(graph) if should_collapse(graph, collapse_mode) else graph
-    details = _drill_down_nodes(shown, depth - 1)
+    slide per distinct block (a click on a block jumps there and back; blocks that draw the
+    same share one); a smaller one has its repeated stretches folded (`fold_repeats`);
+    nested models get drill-down slides too. `depth` 1 stops at the overview; 3 also opens
+    what the blocks hold (nested models inside them), and so on. The deck has one style:
+    if one slide draws layers with their normalization and activation, all do, and blocks
+    of one family flow one way. With `fonts`, the view is a figure for print (see
+    `diagram_slides`)."""
+    if should_collapse(graph, collapse_mode):
+        shown = collapse(graph)
+    else:
+        shown = fold_repeats(graph) if collapse_mode != "none" else graph
+    opened = _drill_down_nodes(shown, depth - 1)
+    details, same = _distinct(opened)
+    openable = {id(n) for n in opened}
     label = "architecture overview" if details and shown is not graph else "architecture"
     overview_key = "architecture"
     fuse = collapse_mode != "none"  # --collapse none draws every layer as its own box
-    slides = diagram_slides(
-        shown,
-        frame,
-        theme,
-        direction,
-        f"{graph.name}: {label}",
-        overview_key,
-        links={n.id: _detail_key(n) for n in details},
-        fuse=fuse,
-        fonts=fonts,
-        build=build,
-        marking=marking,
-    )
+
+    def links(nodes: tuple[Node, ...]) -> dict[str, str]:
+        return {n.id: _detail_key(same.get(id(n), n)) for n in nodes if id(n) in openable}
+
+    plans = [_Plan(shown, f"{graph.name}: {label}", overview_key, links(shown.nodes))]
     for number, node in enumerate(details):
         nav = [("↑ overview", overview_key)]
         if number > 0:
@@ -72,24 +73,116 @@ def architecture_slides(
         if number + 1 < len(details):
             nav.append((f"{details[number + 1].name} →", _detail_key(details[number + 1])))
         repeat = f" (×{node.repeat})" if node.repeat > 1 else ""
-        inner_links = {n.id: _detail_key(n) for n in node.inner.nodes if n in details}
+        plans.append(
+            _Plan(
+                node.inner,
+                f"{graph.name}: {node.name}{repeat}",
+                _detail_key(node),
+                links(node.inner.nodes),
+                nav,
+                node,
+                _prefix(node),
+            )
+        )
+    marks = marking.legend if marking else ()
+    drawings = _deck_drawings(plans, frame, direction, fonts, marks, fuse)
+    slides = []
+    for plan, drawing in zip(plans, drawings, strict=True):
         slides += diagram_slides(
-            node.inner,
+            plan.graph,
             frame,
             theme,
             direction,
-            f"{graph.name}: {node.name}{repeat}",
-            _detail_key(node),
-            nav=nav,
-            about=node,
-            links=inner_links,
-            prefix=_prefix(node),
+            plan.title,
+            plan.key,
+            links=plan.links,
+            nav=plan.nav,
+            about=plan.about,
+            prefix=plan.prefix,
             fuse=fuse,
             fonts=fonts,
             build=build,
             marking=marking,
+            drawing=drawing,
         )
     return slides
+
+
+@dataclass(frozen=True)
+class _Plan:
+    """One diagram of the architecture view, before it is laid out."""
+
+    graph: Graph
+    title: str
+    key: str
+    links: dict[str, str]
+    nav: list[tuple[str, str]] | None = None
+    about: Node | None = None
+    prefix: str = ""
+
+
+def _distinct(nodes: list[Node]) -> tuple[list[Node], dict[int, Node]]:
+    """The nodes whose insides draw differently, and for every other one the node whose
+    slide it shares, by object (two blocks with one signature are one drawing)."""
+    first: dict[tuple, Node] = {}
+    kept, same = [], {}
+    for node in nodes:
+        key = graph_signature(node.inner)
+        if key in first:
+            same[id(node)] = first[key]
+        else:
+            first[key] = node
+            kept.append(node)
+    return kept, same
+
+
+def _deck_drawings(
+    plans: list[_Plan],
+    frame: Frame,
+    direction: str | None,
+    fonts: tuple[float, ...],
+    marks: tuple[LegendMark, ...],
+    fuse: bool,
+) -> list[tuple[Graph, Layout]]:
+    """What each diagram draws and its layout, in one style for the deck: if any diagram
+    draws layers with their normalization and activation, every diagram that can does; the
+    drill-downs of blocks of one family (one structure, other widths) flow in one
+    direction, the first one's."""
+    sizings = [
+        _Sizing(frame, direction, fonts, caption=p.about is None or not fonts, marks=marks)
+        for p in plans
+    ]
+    drawings = [
+        _drawn_graph(p.graph, lay, p.prefix, fuse) for p, lay in zip(plans, sizings, strict=True)
+    ]
+    if any(drawn is not p.graph for p, (drawn, _) in zip(plans, drawings, strict=True)):
+        for i, (plan, lay) in enumerate(zip(plans, sizings, strict=True)):
+            if drawings[i][0] is plan.graph:
+                fused = fuse_chains(plan.graph)
+                if fused is not plan.graph:
+                    drawings[i] = (fused, lay.layout(fused, _names(fused, plan.prefix)))
+    if direction is None and not fonts:
+        flows: dict[tuple, str] = {}
+        for i, (plan, lay) in enumerate(zip(plans, sizings, strict=True)):
+            if plan.about is None:
+                continue
+            drawn, layout = drawings[i]
+            flow = flows.setdefault(_family(drawn), layout.direction)
+            if flow != layout.direction:
+                forced = replace(lay, direction=flow)
+                drawings[i] = (drawn, forced.layout(drawn, _names(drawn, plan.prefix)))
+    return drawings
+
+
+def _family(graph: Graph) -> tuple:
+    """Blocks of one family: the same operations wired the same way, whatever their widths."""
+    index = {n.id: i for i, n in enumerate(graph.nodes)}
+    wiring = sorted((index[e.source], index[e.target]) for e in graph.edges)
+    return tuple(n.op for n in graph.nodes), tuple(wiring)
+
+
+def _names(graph: Graph, prefix: str) -> dict[str, str]:
+    return {n.id: display_name(n, prefix) for n in graph.nodes}
 
 
 def _drill_down_nodes(graph: Graph, levels: int) -> list[Node]:
@@ -149,11 +242,13 @@ def diagram_slides(
     fonts: tuple[float, ...] = (),
     build: str = "none",
     marking: Marking | None = None,
+    drawing: tuple[Graph, Layout] | None = None,
 ) -> list[SlideScene]:
     """Slides of one layer graph: boxes, connectors, legend and the totals or navigation.
     Inside a block, names lose the block's `prefix` (the title carries it); with `fuse`, a
     graph too big for its slide may draw layers with their normalization and activation;
-    `build` reveals it click by click; `marking` restyles boxes and connectors (a diff).
+    `build` reveals it click by click; `marking` restyles boxes and connectors (a diff);
+    `drawing` is the graph drawn and its layout when the deck decided them.
 
     With `fonts` (sizes in points, largest first) the diagram is a figure for print: its text
     takes one of those sizes, the frame's content width is the printed width, and the frame
@@ -163,7 +258,7 @@ def diagram_slides(
         nav = None
     marks = marking.legend if marking else ()
     lay = _Sizing(frame, direction, fonts, caption=about is None or not fonts, marks=marks)
-    drawn, layout = _drawn_graph(graph, lay, prefix, fuse)
+    drawn, layout = drawing or _drawn_graph(graph, lay, prefix, fuse)
     symbols, shown = _symbols(drawn), _categories(drawn)
     legend_font = min(layout.font_size, LEGEND_FONT) if fonts else LEGEND_FONT
     band = legend_height(drawn, frame, shown, symbols, legend_font, lay.caption, marks)
