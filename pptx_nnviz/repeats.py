@@ -180,12 +180,17 @@ class _Wiring:
         the run): an edge from a unit d units back comes from d units back, or from outside
         the run where that is before it; a node outside feeding the last feeds every one.
         Every period but the last sends the same edges beyond the run, those reaching no
-        further than edges inside it reach back aside (NASNet's cells read the two before)."""
+        further than edges inside it reach back aside (NASNet's cells read the two before).
+        Each period reads the one before it: layers side by side are no run."""
         last = run.count - 1
         reach = 0
+        chained = False  # a period reads the one before (siblings side by side do not)
         for j in range(run.period):
             reference = self._edges(run, last, j)
             reach = max([reach, *(e[1] for e in reference if e[1] != "out")])
+            chained = chained or any(
+                e[1] != "out" and j < e[1] <= j + run.period for e in reference
+            )
             constants = {(e[0], e[2]) for e in reference if e[1] == "out"}
             for p in range(last):
                 unit = run.start + p * run.period + j
@@ -199,6 +204,8 @@ class _Wiring:
                 )
                 if actual != expected:
                     return False
+        if not chained:
+            return False
         first = self._beyond(run, 0, reach)
         return all(self._beyond(run, p, reach) == first for p in range(1, last))
 
