@@ -283,3 +283,67 @@ def test_mobilenet_v3_blocks_are_its_bottlenecks():
         for name in _explicit(by_name[unit]):
             rest = name.removeprefix(unit + "_")
             assert rest != name and not re.match(r"\d", rest), (unit, name)
+
+
+# --------------------------------------------------------------------------- one style per deck
+
+
+def _scenes(graph):
+    from pptx_nnviz.deck import default_frame
+    from pptx_nnviz.theme import get_theme
+    from pptx_nnviz.views.architecture import architecture_slides
+
+    theme = get_theme("light")
+    return architecture_slides(graph, default_frame(theme), theme)
+
+
+def test_resnet50_repeated_units_fold_by_structure():
+    overview = collapse(models.application_graph("ResNet50"))
+    folded = [(n.name, n.repeat) for n in overview.nodes if n.repeat > 1]
+    assert folded == [
+        ("conv2_block2 … conv2_block3", 2),
+        ("conv3_block2 … conv3_block4", 3),
+        ("conv4_block2 … conv4_block6", 5),
+        ("conv5_block2 … conv5_block3", 2),
+    ]
+
+
+def test_resnet50_deck_has_one_style_stem_included():
+    """The blocks draw each conv with its BN and ReLU: so does every other slide, `conv1`
+    included (its conv, BN and ReLU one box), and no two slides draw the same."""
+    scenes = _scenes(models.application_graph("ResNet50"))
+    drawn = [s.diagram.graph for s in scenes]
+    assert all(not any(n.op == "batch_norm" for n in g.nodes) for g in drawn)
+    (conv1,) = [s.diagram.graph for s in scenes if s.title.endswith(": conv1")]
+    (conv,) = [n for n in conv1.nodes if n.op == "conv"]
+    assert conv.fused == ("BatchNormalization", "relu")
+    assert not any(n.op == "activation" for n in conv1.nodes)
+    labels = [tuple(sorted(_text(b) for b in s.boxes if b.link is None)) for s in scenes]
+    assert len(set(labels)) == len(labels)
+
+
+def test_nasnet_cells_of_one_family_flow_one_way():
+    """Normal cells at every width draw in one direction."""
+    from pptx_nnviz.views.architecture import _family
+
+    flows: dict[tuple, set[str]] = {}
+    for scene in _scenes(models.application_graph("NASNetMobile"))[1:]:
+        graph = scene.diagram.graph
+        flows.setdefault(_family(graph), set()).add(_direction(scene))
+    assert all(len(found) == 1 for found in flows.values())
+
+
+def _text(box) -> str:
+    return "\n".join("".join(r.text for r in p.runs) for p in box.paragraphs)
+
+
+def _direction(scene) -> str:
+    """TB when most connectors between layers run down the slide, else LR."""
+    centre = {b.id: (b.rect.x + b.rect.w / 2, b.rect.y + b.rect.h / 2) for b in scene.boxes}
+    down = across = 0
+    for c in scene.connectors:
+        if c.source in centre and c.target in centre:
+            (x0, y0), (x1, y1) = centre[c.source], centre[c.target]
+            down += abs(y1 - y0) > abs(x1 - x0)
+            across += abs(y1 - y0) <= abs(x1 - x0)
+    return "TB" if down >= across else "LR"
