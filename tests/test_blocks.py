@@ -347,3 +347,38 @@ def _direction(scene) -> str:
             down += abs(y1 - y0) > abs(x1 - x0)
             across += abs(y1 - y0) <= abs(x1 - x0)
     return "TB" if down >= across else "LR"
+
+
+@pytest.mark.parametrize("units", [6, 12])
+def test_columns_never_break_between_a_conv_and_its_bn_and_activation(units):
+    """Drawn unfused, a chain of Conv, BN, ReLU wraps into columns only between the
+    triples."""
+    from pptx_nnviz.deck import default_frame
+    from pptx_nnviz.fuse import fused_edges
+    from pptx_nnviz.keras_loader import _keras, to_graph
+    from pptx_nnviz.theme import get_theme
+    from pptx_nnviz.views.architecture import layout_for
+
+    keras = _keras()
+    layers = [keras.Input((32, 32, 3))]
+    for _ in range(units):
+        layers += [
+            keras.layers.Conv2D(8, 3, padding="same"),
+            keras.layers.BatchNormalization(),
+            keras.layers.ReLU(),
+        ]
+    graph = to_graph(keras.Sequential(layers))
+    layout = layout_for(graph, default_frame(get_theme("light")), "TB")
+    where = {
+        b.id: (number, b.rect.x + b.rect.w / 2, b.rect.y)
+        for number, page in enumerate(layout.pages)
+        for b in page.boxes
+        if b.kind == "node"
+    }
+    columns = {round(x) for _, x, _ in where.values()}
+    assert len(columns) > 1  # it wraps
+    pairs = fused_edges(graph)
+    assert len(pairs) == 2 * units
+    for source, target in pairs:
+        (page_s, x_s, y_s), (page_t, x_t, y_t) = where[source], where[target]
+        assert page_s == page_t and abs(x_s - x_t) < 1 and y_t > y_s, (source, target)

@@ -7,7 +7,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, replace
 
 from ..builds import scene_steps
-from ..fuse import fuse_chains
+from ..fuse import fuse_chains, fused_edges
 from ..geometry import Rect
 from ..ir import Graph, Node
 from ..layout import DENSITIES, Layout, Page, Style, layout_graph
@@ -439,6 +439,7 @@ def layout_for(
         labels=names,
         shapes={n.id: node_shape(n) for n in graph.nodes},
         styles=styles,
+        together=fused_edges(graph),  # unfused, a conv's column keeps its BN and activation
     )
 
 
