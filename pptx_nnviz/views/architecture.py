@@ -3,6 +3,7 @@ glued connectors, a legend and the totals."""
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 
@@ -146,8 +147,8 @@ def _deck_drawings(
 ) -> list[tuple[Graph, Layout]]:
     """What each diagram draws and its layout, in one style for the deck: if any diagram
     draws layers with their normalization and activation, every diagram that can does; the
-    drill-downs of blocks of one family (one structure, other widths) flow in one
-    direction, the first one's."""
+    drill-downs of blocks of one family (`families`) flow in one direction, the one most
+    of them take."""
     sizings = [
         _Sizing(frame, direction, fonts, caption=p.about is None or not fonts, marks=marks)
         for p in plans
@@ -162,23 +163,51 @@ def _deck_drawings(
                 if fused is not plan.graph:
                     drawings[i] = (fused, lay.layout(fused, _names(fused, plan.prefix)))
     if direction is None and not fonts:
-        flows: dict[tuple, str] = {}
-        for i, (plan, lay) in enumerate(zip(plans, sizings, strict=True)):
-            if plan.about is None:
-                continue
-            drawn, layout = drawings[i]
-            flow = flows.setdefault(_family(drawn), layout.direction)
-            if flow != layout.direction:
-                forced = replace(lay, direction=flow)
-                drawings[i] = (drawn, forced.layout(drawn, _names(drawn, plan.prefix)))
+        details = [i for i, plan in enumerate(plans) if plan.about is not None]
+        for family in families([plans[i].graph for i in details]):
+            members = [details[k] for k in family]
+            flows = Counter(drawings[i][1].direction for i in members)
+            flow = max(flows, key=lambda d: (flows[d], -_first(members, drawings, d)))
+            for i in members:
+                drawn, layout = drawings[i]
+                if layout.direction != flow:
+                    forced = replace(sizings[i], direction=flow)
+                    turned = forced.layout(drawn, _names(drawn, plans[i].prefix))
+                    cut = len(turned.pages) > len(layout.pages) or layout.whole > turned.whole
+                    if not cut:  # never cut a drawing to turn it
+                        drawings[i] = (drawn, turned)
     return drawings
 
 
-def _family(graph: Graph) -> tuple:
-    """Blocks of one family: the same operations wired the same way, whatever their widths."""
-    index = {n.id: i for i, n in enumerate(graph.nodes)}
-    wiring = sorted((index[e.source], index[e.target]) for e in graph.edges)
-    return tuple(n.op for n in graph.nodes), tuple(wiring)
+def _first(members: list[int], drawings: list[tuple[Graph, Layout]], flow: str) -> int:
+    return next(i for i in members if drawings[i][1].direction == flow)
+
+
+#: Two blocks are of one family when this share of their operations is common to both.
+FAMILY = 0.85
+
+
+def families(graphs: list[Graph]) -> list[list[int]]:
+    """Groups of the graphs (by index) whose blocks are of one family: linked by pairs
+    sharing FAMILY of their operations, counted (a NASNet normal cell and the one that
+    first adjusts its inputs' widths; Inception's 17×17 modules)."""
+    ops = [Counter(n.op for n in g.nodes if n.op != "context") for g in graphs]
+    parent = list(range(len(graphs)))
+
+    def root(i: int) -> int:
+        while parent[i] != i:
+            i = parent[i]
+        return i
+
+    for i, a in enumerate(ops):
+        for j in range(i):
+            union = sum((a | ops[j]).values())
+            if union and sum((a & ops[j]).values()) >= FAMILY * union:
+                parent[root(i)] = root(j)
+    groups: dict[int, list[int]] = {}
+    for i in range(len(graphs)):
+        groups.setdefault(root(i), []).append(i)
+    return list(groups.values())
 
 
 def _names(graph: Graph, prefix: str) -> dict[str, str]:
