@@ -454,7 +454,9 @@ def layout_for(
     styles: list[Style] | None = None,
 ) -> Layout:
     """The layout the architecture slides use (figures reuse it); `styles` replace the
-    slide's font sizes and densities."""
+    slide's font sizes and densities. On a slide, a column never breaks between a layer and
+    the normalization and activation drawn fused elsewhere in the deck; a printed figure,
+    as narrow as a paper's column, may."""
     nodes = graph.by_id
     names = names or {n.id: n.name for n in graph.nodes}
     if band is None:
@@ -468,7 +470,7 @@ def layout_for(
         labels=names,
         shapes={n.id: node_shape(n) for n in graph.nodes},
         styles=styles,
-        together=fused_edges(graph),  # unfused, a conv's column keeps its BN and activation
+        together=fused_edges(graph) if styles is None else (),
     )
 
 
