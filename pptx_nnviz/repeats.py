@@ -106,7 +106,11 @@ def find_runs(
     while heap:
         *_, start, period, count = heapq.heappop(heap)
         run = Run(start, period, count)
-        if taken[start]:
+        if taken[start]:  # the periods after those taken may still be a run
+            later = next((p for p in range(count) if not taken[start + p * period]), count)
+            if count - later >= 2:
+                rest = Run(start + later * period, period, count - later)
+                heapq.heappush(heap, _entry(rest, wiring))
             continue
         fits = next(
             (p for p in range(count) if any(taken[start + p * period : start + (p + 1) * period])),
@@ -124,15 +128,16 @@ def find_runs(
 
 
 def _candidates(ids: list[int]) -> list[Run]:
-    """Every start and period at which the signatures repeat at least twice."""
+    """Every start and period at which the signatures repeat at least twice (not those a
+    period after a start of the same run)."""
     n = len(ids)
     found = []
     for period in range(1, min(MAX_PERIOD, n // 2) + 1):
         same = [0] * (n + 1)  # same[j]: how many j' >= j in a row have ids[j'] == ids[j'+period]
         for j in range(n - period - 1, -1, -1):
             same[j] = same[j + 1] + 1 if ids[j] == ids[j + period] and ids[j] >= 0 else 0
-        for j in range(n - period):
-            if same[j] >= period:
+        for j in range(n - period):  # a start one period after another's adds nothing
+            if same[j] >= period and (j < period or same[j - period] < period):
                 found.append(Run(j, period, (same[j] + period) // period))
     return found
 
