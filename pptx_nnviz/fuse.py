@@ -24,11 +24,8 @@ def _class_of(node: Node) -> str:
     return node.class_name
 
 
-def fuse_chains(graph: Graph) -> Graph:
-    """The graph with each head layer and the normalization and activation chains right
-    before and after it as one node: the head's id, the classes before it in `fused_before`
-    (pre-activation blocks: ResNetV2, DenseNet, NASNet) and after it in `fused`, parameters
-    summed, the last one's output."""
+def _chains(graph: Graph) -> tuple[dict[str, str], dict[str, list[Node]], dict[str, list[Node]]]:
+    """Which head each follower joins, and each head's followers after and before it."""
     owner: dict[str, str] = {}
     absorbed: dict[str, list[Node]] = {}
     leading: dict[str, list[Node]] = {}
@@ -57,6 +54,26 @@ def fuse_chains(graph: Graph) -> Graph:
             if graph.node(head).category in HEADS and head not in owner:
                 owner[node.id] = head
                 leading.setdefault(head, []).insert(0, node)
+    return owner, absorbed, leading
+
+
+def fused_edges(graph: Graph) -> set[tuple[str, str]]:
+    """The edges inside the chains `fuse_chains` draws as one box (a conv to its BN, the BN
+    to its ReLU): where a column of the unfused drawing must not break."""
+    owner, _, _ = _chains(graph)
+    return {
+        (e.source, e.target)
+        for e in graph.edges
+        if owner.get(e.source, e.source) == owner.get(e.target, e.target)
+    }
+
+
+def fuse_chains(graph: Graph) -> Graph:
+    """The graph with each head layer and the normalization and activation chains right
+    before and after it as one node: the head's id, the classes before it in `fused_before`
+    (pre-activation blocks: ResNetV2, DenseNet, NASNet) and after it in `fused`, parameters
+    summed, the last one's output."""
+    owner, absorbed, leading = _chains(graph)
     if not owner:
         return graph
     nodes = []

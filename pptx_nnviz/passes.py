@@ -17,8 +17,9 @@ Blocks follow the architecture's own units:
 5. Dense stages (DenseNet): consecutive units of one family that each end by concatenating
    their input with what they computed become one block whose drill-down shows every unit
    and every concatenation.
-6. Consecutive blocks of one family with the same inside (layer types, settings, wiring)
-   fold into one box marked "× N"; their drill-down slide is drawn once.
+6. Runs of repeated blocks, or of layers of the automatically named runs, found by
+   structure whatever their names (`repeats`: operations, settings, shapes, wiring), fold
+   into one box marked "× N"; their drill-down slide shows one period.
 """
 
 from __future__ import annotations
@@ -28,6 +29,7 @@ from collections import Counter
 from dataclasses import dataclass, field, replace
 
 from .ir import Edge, Graph, Node, topological_order
+from .repeats import Run, find_runs, producer_order, unit_signature
 from .unit_names import UnitNames, family, is_automatic, tokens
 
 #: Models with more layers than this are collapsed into blocks by default (--collapse auto).
@@ -279,43 +281,94 @@ def _common_tokens(keys: list[str | None]) -> str:
 
 
 def signature(nodes: list[Node], graph: Graph) -> tuple:
-    """What makes two blocks alike: layer types, settings and wiring (not names, not shapes:
-    DenseNet's blocks differ only in how many channels they receive)."""
-    index = {n.id: i for i, n in enumerate(nodes)}
-    wiring = tuple(
-        sorted(
-            (index[e.source], index[e.target])
-            for n in nodes
-            for e in graph.edges_from(n.id)
-            if e.target in index
-        )
-    )
-    # Dropout rates often grow with depth (EfficientNet's drop-connect): not a difference.
-    layers = tuple((n.class_name, () if n.category == "dropout" else n.hyperparams) for n in nodes)
-    return layers, wiring
+    """What makes two blocks alike: operations, settings, output shapes and wiring, not
+    names (`repeats.unit_signature`)."""
+    return unit_signature(nodes, graph)
 
 
 def collapse(graph: Graph, *, fold: bool = True) -> Graph:
     """The overview graph: blocks of two or more layers become one node each (category
-    "block", `inner` holding the block's own graph); identical neighbours of one family fold
-    into one."""
+    "block", `inner` holding the block's own graph); runs of repeated blocks or layers, found
+    by structure (`repeats`), fold into one node marked "× N"."""
     graph = in_topological_order(graph)
-    groups: list[list[Block]] = []
-    for block in blocks(graph):
-        previous = groups[-1][0] if groups else None
-        if (
-            fold
-            and previous is not None
-            and len(block.nodes) > 1
-            and not block.parts
-            and not previous.parts
-            and block.family == previous.family
-            and signature(block.nodes, graph) == signature(previous.nodes, graph)
-        ):
-            groups[-1].append(block)
+    found = blocks(graph)
+    atoms: list[Block] = []
+    loose: set[int] = set()  # atoms from runs of automatically named single layers
+    for block in found:
+        if block.key is None and block.run is not None and len(block.nodes) > 1:
+            loose.update(range(len(atoms), len(atoms) + len(block.nodes)))
+            atoms += [Block([n], None, "") for n in block.nodes]
         else:
-            groups.append([block])
-    return contract(graph, groups)
+            atoms.append(block)
+    runs = (
+        find_runs(
+            [a.nodes for a in atoms],
+            graph,
+            lambda i: not atoms[i].parts and not _is_io(atoms[i]),
+        )
+        if fold
+        else []
+    )
+    return contract(graph, _groups(atoms, runs, loose))
+
+
+def _groups(atoms: list[Block], runs: list[Run], loose: set[int]) -> list[list[Block]]:
+    """The overview's groups: each run as its periods, the loose single layers left between
+    runs back in runs of MIN_RUN to MAX_RUN, every other block alone."""
+    groups: list[list[Block]] = []
+    pending: list[Block] = []
+
+    def flush() -> None:
+        chunks = [pending[i : i + MAX_RUN] for i in range(0, len(pending), MAX_RUN)]
+        for chunk in chunks:
+            if len(chunk) >= MIN_RUN:
+                groups.append([Block([b.nodes[0] for b in chunk], None, "")])
+            else:
+                groups.extend([b] for b in chunk)
+        pending.clear()
+
+    starts = {run.start: run for run in runs}
+    index = 0
+    while index < len(atoms):
+        run = starts.get(index)
+        if run is not None:
+            flush()
+            groups.append(_periods(atoms[run.start : run.end], run.period))
+            index = run.end
+            continue
+        if index in loose:
+            pending.append(atoms[index])
+        else:
+            flush()
+            groups.append([atoms[index]])
+        index += 1
+    flush()
+    return groups
+
+
+def _periods(atoms: list[Block], period: int) -> list[Block]:
+    """A run's periods, each one block (a period of one block: that block)."""
+    if period == 1:
+        return atoms
+    result = []
+    for i in range(0, len(atoms), period):
+        part = atoms[i : i + period]
+        key = next((a.key for a in part if a.key is not None), None)
+        result.append(Block([n for a in part for n in a.nodes], key))
+    return result
+
+
+def fold_repeats(graph: Graph) -> Graph:
+    """`graph` with its runs of repeated layers or stretches of layers (`repeats`) folded,
+    every other layer as it is: what a model too small to collapse into blocks still
+    repeats (an MLP-Mixer's four mixer blocks)."""
+    graph = in_topological_order(graph)
+    order = producer_order(graph)
+    runs = find_runs([[n] for n in order], graph, lambda i: order[i].category != "input")
+    if not runs:
+        return graph
+    atoms = [Block([n], None) for n in order]
+    return contract(graph, _groups(atoms, runs, set()))
 
 
 def contract(graph: Graph, groups: list[list[Block]]) -> Graph:
@@ -328,6 +381,8 @@ def contract(graph: Graph, groups: list[list[Block]]) -> Graph:
         first = run[0]
         if len(first.nodes) == 1 and len(run) == 1 and not first.parts:
             node = first.nodes[0]
+        elif all(len(block.nodes) == 1 and not block.parts for block in run):
+            node = _repeated_node([block.nodes[0] for block in run])
         else:
             node = _block_node(graph, run, taken)
         taken.add(node.id)
@@ -352,9 +407,30 @@ def contract(graph: Graph, groups: list[list[Block]]) -> Graph:
     )
 
 
+def _repeated_node(run: list[Node]) -> Node:
+    """A layer repeated len(run) times in a chain: the first, marked with the count (its
+    inside, if any, is every repetition's)."""
+    first, last = run[0], run[-1]
+    counted = [n for n in run if not n.shared_with]
+    return replace(
+        first,
+        name=f"{first.name} … {last.name}",
+        output_shapes=last.output_shapes,
+        trainable_params=sum(n.trainable_params for n in counted),
+        non_trainable_params=sum(n.non_trainable_params for n in counted),
+        repeat=len(run),
+        members=tuple(n.name for n in run),
+    )
+
+
 def _block_node(graph: Graph, run: list[Block], taken: set[str]) -> Node:
     first, last = run[0], run[-1]
-    name = first.name if len(run) == 1 else f"{first.name} … {last.name}"
+    if len(run) == 1:
+        name = first.name
+    elif first.key is None:  # automatic names: the run's first and last layers
+        name = f"{first.nodes[0].name} … {last.nodes[-1].name}"
+    else:
+        name = f"{first.name} … {last.name}"
     members = tuple(n.name for block in run for n in block.nodes)
     inner = subgraph(graph, first.nodes, first.name)
     if first.parts:

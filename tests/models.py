@@ -203,3 +203,84 @@ def resnet50_variant():
         return layer.__class__.from_config(config)
 
     return keras.models.clone_model(base, clone_function=clone)
+
+
+def mlp_mixer(blocks: int = 4):
+    """An MLP-Mixer with automatic names: patch embedding, then blocks of token mixing
+    (LayerNorm, Permute, Dense, GELU, Dense, Permute, residual Add) and channel mixing
+    (LayerNorm, Dense, GELU, Dense, residual Add)."""
+    keras = _keras()
+    layers = keras.layers
+    inp = keras.Input((32, 32, 3))
+    x = layers.Conv2D(64, 4, strides=4)(inp)
+    x = layers.Reshape((64, 64))(x)
+    for _ in range(blocks):
+        y = layers.LayerNormalization()(x)
+        y = layers.Permute((2, 1))(y)
+        y = layers.Dense(128, activation="gelu")(y)
+        y = layers.Dense(64)(y)
+        y = layers.Permute((2, 1))(y)
+        x = layers.Add()([x, y])
+        y = layers.LayerNormalization()(x)
+        y = layers.Dense(256, activation="gelu")(y)
+        y = layers.Dense(64)(y)
+        x = layers.Add()([x, y])
+    x = layers.LayerNormalization()(x)
+    x = layers.GlobalAveragePooling1D()(x)
+    out = layers.Dense(10, activation="softmax")(x)
+    return keras.Model(inp, out, name=f"mlp_mixer_{blocks}")
+
+
+def conv_mixer(blocks: int = 6):
+    """A ConvMixer with automatic names: a patch convolution, then blocks of a residual
+    depthwise conv + GELU + BN and a pointwise conv + GELU + BN."""
+    keras = _keras()
+    layers = keras.layers
+    inp = keras.Input((32, 32, 3))
+    x = layers.Conv2D(64, 2, strides=2)(inp)
+    x = layers.Activation("gelu")(x)
+    x = layers.BatchNormalization()(x)
+    for _ in range(blocks):
+        y = layers.DepthwiseConv2D(5, padding="same")(x)
+        y = layers.Activation("gelu")(y)
+        y = layers.BatchNormalization()(y)
+        x = layers.Add()([x, y])
+        x = layers.Conv2D(64, 1)(x)
+        x = layers.Activation("gelu")(x)
+        x = layers.BatchNormalization()(x)
+    x = layers.GlobalAveragePooling2D()(x)
+    out = layers.Dense(10, activation="softmax")(x)
+    return keras.Model(inp, out, name=f"conv_mixer_{blocks}")
+
+
+def wavenet(dilations: tuple[int, ...] = (1, 1, 1, 1, 1, 1)):
+    """A gated WaveNet stack with automatic names: per block a dilated causal Conv1D pair
+    (tanh and sigmoid) multiplied, 1×1 convs to a skip output and a residual Add; the skips
+    and the last residual summed at the end."""
+    keras = _keras()
+    layers = keras.layers
+    inp = keras.Input((128, 1))
+    x = layers.Conv1D(32, 2, padding="causal")(inp)
+    skips = []
+    for rate in dilations:
+        t = layers.Conv1D(32, 2, dilation_rate=rate, padding="causal", activation="tanh")(x)
+        s = layers.Conv1D(32, 2, dilation_rate=rate, padding="causal", activation="sigmoid")(x)
+        z = layers.Multiply()([t, s])
+        skips.append(layers.Conv1D(32, 1)(z))
+        x = layers.Add()([x, layers.Conv1D(32, 1)(z)])
+    x = layers.Activation("relu")(layers.Add()([*skips, x]))
+    out = layers.Conv1D(256, 1, activation="softmax")(x)
+    return keras.Model(inp, out, name="wavenet")
+
+
+def wavenet_dilated():
+    """The same stack with dilations 1, 2, 4, 1, 2, 4: two identical stacks of three."""
+    return wavenet((1, 2, 4, 1, 2, 4))
+
+
+def dense_400():
+    """400 Dense(32, relu) layers in a chain, automatic names."""
+    keras = _keras()
+    layers = [keras.Input((32,))]
+    layers += [keras.layers.Dense(32, activation="relu") for _ in range(400)]
+    return keras.Sequential(layers, name="dense_400")

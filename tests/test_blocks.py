@@ -283,3 +283,117 @@ def test_mobilenet_v3_blocks_are_its_bottlenecks():
         for name in _explicit(by_name[unit]):
             rest = name.removeprefix(unit + "_")
             assert rest != name and not re.match(r"\d", rest), (unit, name)
+
+
+# --------------------------------------------------------------------------- one style per deck
+
+
+def _scenes(graph):
+    from pptx_nnviz.deck import default_frame
+    from pptx_nnviz.theme import get_theme
+    from pptx_nnviz.views.architecture import architecture_slides
+
+    theme = get_theme("light")
+    return architecture_slides(graph, default_frame(theme), theme)
+
+
+def test_resnet50_repeated_units_fold_by_structure():
+    overview = collapse(models.application_graph("ResNet50"))
+    folded = [(n.name, n.repeat) for n in overview.nodes if n.repeat > 1]
+    assert folded == [
+        ("conv2_block2 … conv2_block3", 2),
+        ("conv3_block2 … conv3_block4", 3),
+        ("conv4_block2 … conv4_block6", 5),
+        ("conv5_block2 … conv5_block3", 2),
+    ]
+
+
+def test_resnet50_deck_has_one_style_stem_included():
+    """The blocks draw each conv with its BN and ReLU: so does every other slide, `conv1`
+    included (its conv, BN and ReLU one box), and no two slides draw the same."""
+    scenes = _scenes(models.application_graph("ResNet50"))
+    drawn = [s.diagram.graph for s in scenes]
+    assert all(not any(n.op == "batch_norm" for n in g.nodes) for g in drawn)
+    (conv1,) = [s.diagram.graph for s in scenes if s.title.endswith(": conv1")]
+    (conv,) = [n for n in conv1.nodes if n.op == "conv"]
+    assert conv.fused == ("BatchNormalization", "relu")
+    assert not any(n.op == "activation" for n in conv1.nodes)
+    labels = [tuple(sorted(_text(b) for b in s.boxes if b.link is None)) for s in scenes]
+    assert len(set(labels)) == len(labels)
+
+
+def test_nasnet_cells_of_one_family_flow_one_way():
+    """Normal cells, the normal cells that first adjust their inputs and the reduction
+    cells are one family of blocks: their slides that fit whole draw in one direction."""
+    from pptx_nnviz.views.architecture import families
+
+    graph = models.application_graph("NASNetMobile")
+    cells = [n for n in collapse(graph).nodes if n.inner is not None]
+    groups = families([n.inner for n in cells])
+    normal = [i for i, n in enumerate(cells) if re.fullmatch(r"cell \d+( … cell \d+)?", n.name)]
+    assert len(normal) == 6 and any(set(normal) <= set(group) for group in groups)
+    flows = {}
+    for scene in _scenes(graph)[1:]:
+        if not scene.diagram.whole:
+            continue  # a cell too big for a slide keeps the direction it fits best in
+        (index,) = [i for i, n in enumerate(cells) if _shows(scene, n)]
+        flows.setdefault(next(k for k, g in enumerate(groups) if index in g), set()).add(
+            _direction(scene)
+        )
+    assert all(len(found) == 1 for found in flows.values()), flows
+
+
+def _text(box) -> str:
+    return "\n".join("".join(r.text for r in p.runs) for p in box.paragraphs)
+
+
+def _direction(scene) -> str:
+    """TB when most connectors between layers run down the slide, else LR."""
+    centre = {b.id: (b.rect.x + b.rect.w / 2, b.rect.y + b.rect.h / 2) for b in scene.boxes}
+    down = across = 0
+    for c in scene.connectors:
+        if c.source in centre and c.target in centre:
+            (x0, y0), (x1, y1) = centre[c.source], centre[c.target]
+            down += abs(y1 - y0) > abs(x1 - x0)
+            across += abs(y1 - y0) <= abs(x1 - x0)
+    return "TB" if down >= across else "LR"
+
+
+@pytest.mark.parametrize("units", [6, 12])
+def test_columns_never_break_between_a_conv_and_its_bn_and_activation(units):
+    """Drawn unfused, a chain of Conv, BN, ReLU wraps into columns only between the
+    triples."""
+    from pptx_nnviz.deck import default_frame
+    from pptx_nnviz.fuse import fused_edges
+    from pptx_nnviz.keras_loader import _keras, to_graph
+    from pptx_nnviz.theme import get_theme
+    from pptx_nnviz.views.architecture import layout_for
+
+    keras = _keras()
+    layers = [keras.Input((32, 32, 3))]
+    for _ in range(units):
+        layers += [
+            keras.layers.Conv2D(8, 3, padding="same"),
+            keras.layers.BatchNormalization(),
+            keras.layers.ReLU(),
+        ]
+    graph = to_graph(keras.Sequential(layers))
+    layout = layout_for(graph, default_frame(get_theme("light")), "TB")
+    where = {
+        b.id: (number, b.rect.x + b.rect.w / 2, b.rect.y)
+        for number, page in enumerate(layout.pages)
+        for b in page.boxes
+        if b.kind == "node"
+    }
+    columns = {round(x) for _, x, _ in where.values()}
+    assert len(columns) > 1  # it wraps
+    pairs = fused_edges(graph)
+    assert len(pairs) == 2 * units
+    for source, target in pairs:
+        (page_s, x_s, y_s), (page_t, x_t, y_t) = where[source], where[target]
+        assert page_s == page_t and abs(x_s - x_t) < 1 and y_t > y_s, (source, target)
+
+
+def _shows(scene, node) -> bool:
+    """Whether the slide draws the inside of `node` (by its title)."""
+    return re.match(rf".*: {re.escape(node.name)}( \(|$)", scene.title) is not None

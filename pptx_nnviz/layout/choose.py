@@ -10,7 +10,7 @@ its gaps while the slide has room.
 from __future__ import annotations
 
 import heapq
-from collections.abc import Iterator, Sequence
+from collections.abc import Collection, Iterator, Sequence
 from dataclasses import dataclass, field, replace
 
 from ..text import line_height
@@ -57,12 +57,13 @@ class _Graph:
     labels: dict[str, str]
     side: frozenset[tuple[str, str]] = frozenset()  # side inputs (spine.py)
     units: dict[tuple[int, ...], list[Unit]] = field(default_factory=dict)  # by ranks
+    together: frozenset[tuple[str, str]] = frozenset()  # edges no wrap may cut
 
     def units_of(self, ranks: dict[str, int]) -> list[Unit]:
         """The units for these ranks (most styles share the same ranks)."""
         key = tuple(ranks[v] for v in self.node_ids)
         if key not in self.units:
-            self.units[key] = split_units(self.node_ids, self.edges, ranks)
+            self.units[key] = split_units(self.node_ids, self.edges, ranks, self.together)
         return self.units[key]
 
 
@@ -99,10 +100,12 @@ def layout_graph(
     shapes: dict[str, str] | None = None,
     styles: Sequence[Style] | None = None,
     tensors: Tensors | None = None,
+    together: Collection[tuple[str, str]] = (),
 ) -> Layout:
     """Lay out the graph on pages of `area` (width, height) points. `shapes` marks nodes
     drawn as circles (merges); `labels` names nodes on page-break markers; `tensors` (the
-    shapes edges carry) choose the spine by the data that matters (spine.py)."""
+    shapes edges carry) choose the spine by the data that matters (spine.py); no column
+    breaks across an edge `together`."""
     size_of = _remembered(size_of)
     unique = list(dict.fromkeys((s, t) for s, t in edges if s != t))
     graph = _Graph(
@@ -112,6 +115,7 @@ def layout_graph(
         {v: (shapes or {}).get(v, "box") for v in node_ids},
         labels or {},
         side_inputs(unique, tensors),
+        together=frozenset(together),
     )
     best: tuple[tuple[int, float], Layout] | None = None
     directions = [direction] if direction else list(DIRECTIONS)

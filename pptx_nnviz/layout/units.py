@@ -8,7 +8,7 @@ a single layer of a chain. A unit is never cut by wrapping unless it cannot fit 
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 
 
@@ -60,11 +60,15 @@ def narrow_cuts(
 
 
 def split_units(
-    node_ids: Sequence[str], edges: Sequence[tuple[str, str]], ranks: dict[str, int]
+    node_ids: Sequence[str],
+    edges: Sequence[tuple[str, str]],
+    ranks: dict[str, int],
+    together: Collection[tuple[str, str]] = (),
 ) -> list[Unit]:
-    """The graph's units in rank order."""
+    """The graph's units in rank order; a narrow cut whose edge is `together` (a conv to
+    its normalization) is none."""
     n_ranks = max(ranks.values(), default=-1) + 1
-    cuts = narrow_cuts(edges, ranks, n_ranks)
+    cuts = {p: e for p, e in narrow_cuts(edges, ranks, n_ranks).items() if e not in together}
     starts = [0, *sorted(cuts)]
     ends = [p - 1 for p in starts[1:]] + [n_ranks - 1]
     units = [

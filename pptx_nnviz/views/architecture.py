@@ -3,15 +3,17 @@ glued connectors, a legend and the totals."""
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 
 from ..builds import scene_steps
-from ..fuse import fuse_chains
+from ..fuse import fuse_chains, fused_edges
 from ..geometry import Rect
 from ..ir import Graph, Node
 from ..layout import DENSITIES, Layout, Page, Style, Tensors, layout_graph
-from ..passes import block_key, collapse, should_collapse
+from ..passes import block_key, collapse, fold_repeats, should_collapse
+from ..repeats import graph_signature
 from ..scene import Box, Connector, Diagram, Frame, SlideScene
 from ..text import format_count
 from ..theme import Theme
@@ -43,28 +45,28 @@ def architecture_slides(
     marking: Marking | None = None,
 ) -> list[SlideScene]:
     """The architecture view. A big model gets an overview of its blocks and a drill-down
-    slide per distinct block (a click on a block jumps there and back); nested models get
-    drill-down slides too. `depth` 1 stops at the overview; 3 also opens what the blocks
-    hold (nested models inside them), and so on. With `fonts`, the view is a figure for
-    print (see `diagram_slides`)."""
-    shown = collapse(graph) if should_collapse(graph, collapse_mode) else graph
-    details = _drill_down_nodes(shown, depth - 1)
+    slide per distinct block (a click on a block jumps there and back; blocks that draw the
+    same share one); a smaller one has its repeated stretches folded (`fold_repeats`);
+    nested models get drill-down slides too. `depth` 1 stops at the overview; 3 also opens
+    what the blocks hold (nested models inside them), and so on. The deck has one style:
+    if one slide draws layers with their normalization and activation, all do, and blocks
+    of one family flow one way. With `fonts`, the view is a figure for print (see
+    `diagram_slides`)."""
+    if should_collapse(graph, collapse_mode):
+        shown = collapse(graph)
+    else:
+        shown = fold_repeats(graph) if collapse_mode != "none" else graph
+    opened = _drill_down_nodes(shown, depth - 1)
+    details, same = _distinct(opened)
+    openable = {id(n) for n in opened}
     label = "architecture overview" if details and shown is not graph else "architecture"
     overview_key = "architecture"
     fuse = collapse_mode != "none"  # --collapse none draws every layer as its own box
-    slides = diagram_slides(
-        shown,
-        frame,
-        theme,
-        direction,
-        f"{graph.name}: {label}",
-        overview_key,
-        links={n.id: _detail_key(n) for n in details},
-        fuse=fuse,
-        fonts=fonts,
-        build=build,
-        marking=marking,
-    )
+
+    def links(nodes: tuple[Node, ...]) -> dict[str, str]:
+        return {n.id: _detail_key(same.get(id(n), n)) for n in nodes if id(n) in openable}
+
+    plans = [_Plan(shown, f"{graph.name}: {label}", overview_key, links(shown.nodes))]
     for number, node in enumerate(details):
         nav = [("↑ overview", overview_key)]
         if number > 0:
@@ -72,24 +74,144 @@ def architecture_slides(
         if number + 1 < len(details):
             nav.append((f"{details[number + 1].name} →", _detail_key(details[number + 1])))
         repeat = f" (×{node.repeat})" if node.repeat > 1 else ""
-        inner_links = {n.id: _detail_key(n) for n in node.inner.nodes if n in details}
+        plans.append(
+            _Plan(
+                node.inner,
+                f"{graph.name}: {node.name}{repeat}",
+                _detail_key(node),
+                links(node.inner.nodes),
+                nav,
+                node,
+                _prefix(node),
+            )
+        )
+    marks = marking.legend if marking else ()
+    drawings = _deck_drawings(plans, frame, direction, fonts, marks, fuse)
+    slides = []
+    for plan, drawing in zip(plans, drawings, strict=True):
         slides += diagram_slides(
-            node.inner,
+            plan.graph,
             frame,
             theme,
             direction,
-            f"{graph.name}: {node.name}{repeat}",
-            _detail_key(node),
-            nav=nav,
-            about=node,
-            links=inner_links,
-            prefix=_prefix(node),
+            plan.title,
+            plan.key,
+            links=plan.links,
+            nav=plan.nav,
+            about=plan.about,
+            prefix=plan.prefix,
             fuse=fuse,
             fonts=fonts,
             build=build,
             marking=marking,
+            drawing=drawing,
         )
     return slides
+
+
+@dataclass(frozen=True)
+class _Plan:
+    """One diagram of the architecture view, before it is laid out."""
+
+    graph: Graph
+    title: str
+    key: str
+    links: dict[str, str]
+    nav: list[tuple[str, str]] | None = None
+    about: Node | None = None
+    prefix: str = ""
+
+
+def _distinct(nodes: list[Node]) -> tuple[list[Node], dict[int, Node]]:
+    """The nodes whose insides draw differently, and for every other one the node whose
+    slide it shares, by object (two blocks with one signature are one drawing)."""
+    first: dict[tuple, Node] = {}
+    kept, same = [], {}
+    for node in nodes:
+        key = graph_signature(node.inner)
+        if key in first:
+            same[id(node)] = first[key]
+        else:
+            first[key] = node
+            kept.append(node)
+    return kept, same
+
+
+def _deck_drawings(
+    plans: list[_Plan],
+    frame: Frame,
+    direction: str | None,
+    fonts: tuple[float, ...],
+    marks: tuple[LegendMark, ...],
+    fuse: bool,
+) -> list[tuple[Graph, Layout]]:
+    """What each diagram draws and its layout, in one style for the deck: if any diagram
+    draws layers with their normalization and activation, every diagram that can does; the
+    drill-downs of blocks of one family (`families`) flow in one direction, the one most
+    of them take."""
+    sizings = [
+        _Sizing(frame, direction, fonts, caption=p.about is None or not fonts, marks=marks)
+        for p in plans
+    ]
+    drawings = [
+        _drawn_graph(p.graph, lay, p.prefix, fuse) for p, lay in zip(plans, sizings, strict=True)
+    ]
+    if any(drawn is not p.graph for p, (drawn, _) in zip(plans, drawings, strict=True)):
+        for i, (plan, lay) in enumerate(zip(plans, sizings, strict=True)):
+            if drawings[i][0] is plan.graph:
+                fused = fuse_chains(plan.graph)
+                if fused is not plan.graph:
+                    drawings[i] = (fused, lay.layout(fused, _names(fused, plan.prefix)))
+    if direction is None and not fonts:
+        details = [i for i, plan in enumerate(plans) if plan.about is not None]
+        for family in families([plans[i].graph for i in details]):
+            members = [details[k] for k in family]
+            flows = Counter(drawings[i][1].direction for i in members)
+            flow = max(flows, key=lambda d: (flows[d], -_first(members, drawings, d)))
+            for i in members:
+                drawn, layout = drawings[i]
+                if layout.direction != flow:
+                    forced = replace(sizings[i], direction=flow)
+                    turned = forced.layout(drawn, _names(drawn, plans[i].prefix))
+                    cut = len(turned.pages) > len(layout.pages) or layout.whole > turned.whole
+                    if not cut:  # never cut a drawing to turn it
+                        drawings[i] = (drawn, turned)
+    return drawings
+
+
+def _first(members: list[int], drawings: list[tuple[Graph, Layout]], flow: str) -> int:
+    return next(i for i in members if drawings[i][1].direction == flow)
+
+
+#: Two blocks are of one family when this share of their operations is common to both.
+FAMILY = 0.85
+
+
+def families(graphs: list[Graph]) -> list[list[int]]:
+    """Groups of the graphs (by index) whose blocks are of one family: linked by pairs
+    sharing FAMILY of their operations, counted (a NASNet normal cell and the one that
+    first adjusts its inputs' widths; Inception's 17×17 modules)."""
+    ops = [Counter(n.op for n in g.nodes if n.op != "context") for g in graphs]
+    parent = list(range(len(graphs)))
+
+    def root(i: int) -> int:
+        while parent[i] != i:
+            i = parent[i]
+        return i
+
+    for i, a in enumerate(ops):
+        for j in range(i):
+            union = sum((a | ops[j]).values())
+            if union and sum((a & ops[j]).values()) >= FAMILY * union:
+                parent[root(i)] = root(j)
+    groups: dict[int, list[int]] = {}
+    for i in range(len(graphs)):
+        groups.setdefault(root(i), []).append(i)
+    return list(groups.values())
+
+
+def _names(graph: Graph, prefix: str) -> dict[str, str]:
+    return {n.id: display_name(n, prefix) for n in graph.nodes}
 
 
 def _drill_down_nodes(graph: Graph, levels: int) -> list[Node]:
@@ -149,11 +271,13 @@ def diagram_slides(
     fonts: tuple[float, ...] = (),
     build: str = "none",
     marking: Marking | None = None,
+    drawing: tuple[Graph, Layout] | None = None,
 ) -> list[SlideScene]:
     """Slides of one layer graph: boxes, connectors, legend and the totals or navigation.
     Inside a block, names lose the block's `prefix` (the title carries it); with `fuse`, a
     graph too big for its slide may draw layers with their normalization and activation;
-    `build` reveals it click by click; `marking` restyles boxes and connectors (a diff).
+    `build` reveals it click by click; `marking` restyles boxes and connectors (a diff);
+    `drawing` is the graph drawn and its layout when the deck decided them.
 
     With `fonts` (sizes in points, largest first) the diagram is a figure for print: its text
     takes one of those sizes, the frame's content width is the printed width, and the frame
@@ -163,7 +287,7 @@ def diagram_slides(
         nav = None
     marks = marking.legend if marking else ()
     lay = _Sizing(frame, direction, fonts, caption=about is None or not fonts, marks=marks)
-    drawn, layout = _drawn_graph(graph, lay, prefix, fuse)
+    drawn, layout = drawing or _drawn_graph(graph, lay, prefix, fuse)
     symbols, shown = _symbols(drawn), _categories(drawn)
     legend_font = min(layout.font_size, LEGEND_FONT) if fonts else LEGEND_FONT
     band = legend_height(drawn, frame, shown, symbols, legend_font, lay.caption, marks)
@@ -330,7 +454,9 @@ def layout_for(
     styles: list[Style] | None = None,
 ) -> Layout:
     """The layout the architecture slides use (figures reuse it); `styles` replace the
-    slide's font sizes and densities."""
+    slide's font sizes and densities. On a slide, a column never breaks between a layer and
+    the normalization and activation drawn fused elsewhere in the deck; a printed figure,
+    as narrow as a paper's column, may."""
     nodes = graph.by_id
     names = names or {n.id: n.name for n in graph.nodes}
     if band is None:
@@ -345,6 +471,7 @@ def layout_for(
         shapes={n.id: node_shape(n) for n in graph.nodes},
         styles=styles,
         tensors=Tensors.of(graph),
+        together=fused_edges(graph) if styles is None else (),
     )
 
 

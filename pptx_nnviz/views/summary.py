@@ -171,18 +171,18 @@ def balanced_pages(items: list[Any], per_page: int, extra: int = 0) -> list[list
 
 
 def summary_nodes(graph: Graph, folded: Graph | None = None) -> tuple[list[Node], bool]:
-    """The summary table's rows as nodes, and whether they are blocks: the blocks and
-    layers of a `folded` model (see `passes.collapse`) when it has blocks, else every layer.
-    The parameters chart draws a bar per row."""
-    if folded is not None and any(n.category == "block" for n in folded.nodes):
+    """The summary table's rows as nodes, and whether they are blocks: the blocks (or repeated
+    layers) and layers of a `folded` model (see `passes.collapse`) when it has such, else every
+    layer. The parameters chart draws a bar per row."""
+    if folded is not None and any(n.category == "block" or n.repeat > 1 for n in folded.nodes):
         return list(folded.nodes), True
     return list(graph.nodes), False
 
 
 def summary_slides(graph: Graph, frame: Frame, folded: Graph | None = None) -> list[SlideScene]:
-    """The summary as native tables. For a `folded` model (blocks, see `passes.collapse`): one
-    table of blocks on at most three slides, with each block's layers in an appendix at the end
-    of the deck; otherwise every layer, paginated in pages of equal length."""
+    """The summary as native tables. For a `folded` model (blocks or repeated layers, see
+    `passes.collapse`): one table of blocks on at most three slides, with each block's layers
+    in an appendix at the end of the deck; otherwise every layer, in pages of equal length."""
     if summary_nodes(graph, folded)[1]:
         assert folded is not None
         return _block_slides(graph, folded, frame) + _appendix_slides(folded, frame)
@@ -201,14 +201,14 @@ def _block_slides(graph: Graph, folded: Graph, frame: Frame) -> list[SlideScene]
     rows = [
         (
             n.name if n.category == "block" else f"{n.name} ({n.class_name})",
-            format_count(n.inner_layers * n.repeat if n.category == "block" else 1),
+            format_count(n.inner_layers * n.repeat if n.category == "block" else n.repeat),
             ", ".join(format_keras_shape(s) for s in n.output_shapes),
             format_count(n.params),
             f"× {n.repeat}" if n.repeat > 1 else "",
         )
         for n in folded.nodes
     ]
-    blocks = sum(1 for n in folded.nodes if n.category == "block")
+    blocks = sum(1 for n in folded.nodes if n.category == "block" or n.repeat > 1)
     notes = (
         f"{graph.name} has {len(graph.nodes)} layers; this table lists them folded into "
         f"{blocks} blocks (× N: that many identical blocks in a row, counted together). Each "
@@ -246,6 +246,8 @@ def _appendix_slides(folded: Graph, frame: Frame) -> list[SlideScene]:
                     "shared" if record["shared_with"] else format_count(record["params"]),
                 )
             )
+    if not rows:  # only repeated single layers: nothing inside to list
+        return []
     notes = (
         f"Appendix: the layers inside each block of {folded.name}, as model.summary() lists "
         "them; a run of identical blocks shows its first."
