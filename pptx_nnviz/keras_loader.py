@@ -393,12 +393,14 @@ def to_graph(model: Any, *, expand_nested: bool = False, show_ops: bool = False)
 
 
 def model_title(model: Any) -> str:
-    """The model's own name; for a model class (keras_hub's ViTBackbone) left with the name
+    """The model's own name ("Model" for the name Keras gives an unnamed one, `functional_3`);
+    for a model class (keras_hub's ViTBackbone) left with the name
     Keras makes from its class ('vi_t_backbone'), the class name, as its author spelled it."""
     keras = _keras()
     cls = type(model)
     if cls in (keras.Model, keras.Sequential, keras.src.models.functional.Functional):
-        return model.name
+        automatic = re.fullmatch(r"(functional|sequential|model)(_\d+)?", model.name)
+        return "Model" if automatic else model.name
     auto = keras.src.utils.naming.to_snake_case(cls.__name__)
     return cls.__name__ if re.fullmatch(re.escape(auto) + r"(_\d+)?", model.name) else model.name
 

@@ -135,7 +135,8 @@ def is_automatic_node(node: Node) -> bool:
         inner = [n for n in node.inner.nodes if n.op != "context"] if node.inner else []
         return bool(inner) and all(is_automatic_node(n) for n in inner)
     cls = node.class_name.removeprefix("from ")
-    return is_automatic(node.name, cls)
+    parts = node.name.split(" … ")  # a folded run: 'dense … dense_399'
+    return all(is_automatic(part, cls) for part in parts)
 
 
 def op_word(node: Node) -> str:

@@ -14,6 +14,7 @@ from ..ir import Graph, Node
 from ..layout import DENSITIES, Layout, Page, Style, Tensors, layout_graph
 from ..passes import block_key, collapse, fold_repeats, should_collapse
 from ..repeats import graph_signature
+from ..roles import container_role, is_automatic_node
 from ..scene import Box, Connector, Diagram, Frame, SlideScene
 from ..text import format_count
 from ..theme import Theme
@@ -70,14 +71,16 @@ def architecture_slides(
     for number, node in enumerate(details):
         nav = [("↑ overview", overview_key)]
         if number > 0:
-            nav.append((f"← {details[number - 1].name}", _detail_key(details[number - 1])))
+            before = details[number - 1]
+            nav.append((f"← {_title_of(before)}", _detail_key(before)))
         if number + 1 < len(details):
-            nav.append((f"{details[number + 1].name} →", _detail_key(details[number + 1])))
+            after = details[number + 1]
+            nav.append((f"{_title_of(after)} →", _detail_key(after)))
         repeat = f" (×{node.repeat})" if node.repeat > 1 else ""
         plans.append(
             _Plan(
                 node.inner,
-                f"{graph.name}: {node.name}{repeat}",
+                f"{graph.name}: {_title_of(node)}{repeat}",
                 _detail_key(node),
                 links(node.inner.nodes),
                 nav,
@@ -212,6 +215,12 @@ def families(graphs: list[Graph]) -> list[list[int]]:
 
 def _names(graph: Graph, prefix: str) -> dict[str, str]:
     return {n.id: display_name(n, prefix) for n in graph.nodes}
+
+
+def _title_of(node: Node) -> str:
+    """A drill-down's name in its title and buttons: the block's name, or what it is when its
+    layers' names are all automatic ('Transformer layer', not 'dense … add_7')."""
+    return container_role(node) if is_automatic_node(node) else node.name
 
 
 def _drill_down_nodes(graph: Graph, levels: int) -> list[Node]:

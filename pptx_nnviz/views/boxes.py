@@ -99,8 +99,10 @@ def _fused_before(node: Node) -> str:
 
 
 def _role_line(node: Node) -> str:
-    """The layer's role with what is folded into its box: 'BN + ReLU + Conv 3×3×64'."""
-    return _fused_before(node) + layer_role(node) + _fused(node)
+    """The layer's role with what is folded into its box: 'BN + ReLU + Conv 3×3×64'; a layer
+    repeated in a chain says how often ('Dense 32 relu × 400')."""
+    repeat = f" × {node.repeat}" if node.repeat > 1 else ""
+    return _fused_before(node) + layer_role(node) + _fused(node) + repeat
 
 
 def _symbol_line(node: Node, name: str) -> str:
