@@ -414,7 +414,7 @@ def _repeated_node(run: list[Node]) -> Node:
     counted = [n for n in run if not n.shared_with]
     return replace(
         first,
-        name=f"{first.name} … {last.name}",
+        name=first.name if first.name == last.name else f"{first.name} … {last.name}",
         output_shapes=last.output_shapes,
         trainable_params=sum(n.trainable_params for n in counted),
         non_trainable_params=sum(n.non_trainable_params for n in counted),

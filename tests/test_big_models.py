@@ -14,6 +14,7 @@ from pptx.enum.shapes import MSO_SHAPE_TYPE
 from pptx_nnviz.deck import build_deck
 from pptx_nnviz.keras_loader import to_graph
 from pptx_nnviz.passes import block_key, collapse, cut_nodes, find_blocks
+from pptx_nnviz.roles import container_role, is_automatic_node
 from pptx_nnviz.simplify import simplify
 from pptx_nnviz.views import ViewOptions
 
@@ -55,7 +56,9 @@ def test_every_block_links_to_its_slide_and_back(big):
     assert set(links) == {b.id for b in blocks}
     for block in blocks:
         target = links[block.id]
-        assert block.name in target.shapes.title.text_frame.text
+        # named by the block's name, or by what it is when its layers' names are automatic
+        title = block.name if not is_automatic_node(block) else container_role(block)
+        assert title in target.shapes.title.text_frame.text
         back = _links(target)
         assert back["link ↑ overview"] == overview
     # previous / next links walk the blocks in order

@@ -530,7 +530,7 @@ def test_hard_names_in_a_graph_built_by_hand(tmp_path):
             category="dense" if i else "input",
             output_shapes=((None, 4),),
             trainable_params=20,
-            hyperparams=(("units", "4\x02"),),
+            hyperparams=(("units", f"{i}\x02"),),  # settings apart: no run folds into × N
         )
         for i, name in enumerate(names)
     )
@@ -588,13 +588,14 @@ def test_layer_shared_fifty_times(runner, tmp_path, out_dir):
     result = deck(runner, path, "-o", out)
     assert result.exit_code == 0, result.output
     prs = assert_deck_ok(out)
-    names = [
-        s.name
+    boxes = [
+        s.text_frame.text
         for slide in prs.slides
         if ": architecture" in slide.shapes.title.text_frame.text
         for s in slide.shapes
+        if s.name == "shared"
     ]
-    assert all(names.count(f"shared:{k}") == 1 for k in range(1, 50))
+    assert boxes == ["shared\nDense 8 × 50\n8 · 72 params"]  # one box: the layer, 50 calls
 
 
 def _chain_graph(n: int) -> Graph:
@@ -640,7 +641,7 @@ def test_ten_thousand_layers_whole_deck(tmp_path):
     """The default deck of a 10,000-layer model folds the repeats into blocks: a handful of
     slides, not one per 150 layers (`python benchmarks/bench.py` prints how long it takes)."""
     path = build_deck(_chain_graph(10_000), tmp_path / "big.pptx")
-    assert 10 < len(Presentation(str(path)).slides) < 60
+    assert 5 <= len(Presentation(str(path)).slides) < 60
 
 
 def layout_calls(n: int) -> int:

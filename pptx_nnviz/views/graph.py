@@ -89,10 +89,10 @@ def graph_slides(
     graph: Graph, frame: Frame, theme: Theme, direction: str | None = None
 ) -> list[SlideScene]:
     """The detailed graph: every layer with its input and output shapes. A folded model
-    (blocks, see `passes.collapse`) gets none: at block level it would only repeat the
-    architecture's overview, and its drill-downs already draw every layer of each block
-    (the summary's notes say so; `--collapse none` draws the layers here)."""
-    if any(n.category == "block" for n in graph.nodes):
+    (blocks or repeated layers, see `passes.collapse`) gets none: at block level it would
+    only repeat the architecture's overview, and its drill-downs already draw every layer of
+    each block (the summary's notes say so; `--collapse none` draws the layers here)."""
+    if any(n.category == "block" or n.repeat > 1 for n in graph.nodes):
         return []
     band = legend_height(graph, frame)
     area = Rect(frame.content.x, frame.content.y, frame.content.w, frame.content.h - band)
