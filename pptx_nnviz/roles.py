@@ -248,7 +248,9 @@ def _describe(graph: Graph) -> str:
     if ops["depthwise_conv"]:
         kernel = next(n.hyperparam("kernel") for n in body if n.op == "depthwise_conv") or ""
         se = "SE-" if ops["multiply"] and ops["global_pool"] else ""
-        kind = "MBConv" if ops["conv"] >= 2 or ops["add"] else "depthwise separable"
+        # an inverted bottleneck expands and projects (or squeezes and excites) around it
+        separable = "residual depthwise separable" if ops["add"] else "depthwise separable"
+        kind = "MBConv" if ops["conv"] >= 2 else separable
         return f"{se}{kind} {kernel}{width}".strip()
     if last.op == "concat" and ops["concat"] == 1 and _fan_out(graph) >= 3:
         return "inception"
