@@ -8,13 +8,13 @@ from keras import layers
 
 
 def encoder_tower() -> keras.Model:
-    """The shared tower: two convolutions, pooling and an embedding."""
+    """The shared tower: two convolutions, pooling and a 16-number code."""
     image = keras.Input((28, 28, 1), name="digit")
     x = layers.Conv2D(16, 3, activation="relu", name="conv1")(image)
     x = layers.MaxPooling2D(name="pool1")(x)
     x = layers.Conv2D(32, 3, activation="relu", name="conv2")(x)
     x = layers.GlobalAveragePooling2D(name="gap")(x)
-    return keras.Model(image, layers.Dense(16, name="embedding")(x), name="encoder")
+    return keras.Model(image, layers.Dense(16, name="code")(x), name="encoder")
 
 
 def build_model() -> keras.Model:
