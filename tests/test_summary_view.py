@@ -7,7 +7,7 @@ from __future__ import annotations
 import re
 
 import pytest
-from deck_checks import check_deck
+from deck_checks import all_shapes, check_deck
 from openxml_audit import validate_pptx
 from pptx import Presentation
 
@@ -125,3 +125,18 @@ def test_shorten_name_and_list():
     assert text_width(listed, 10) <= 120
     first, middle, last = listed.split(", ")
     assert (first, last) == ("a", "b") and _cut_in_the_middle(middle, name)
+
+
+def test_layered_view_cuts_long_names_in_the_middle(deck_dir):
+    """Cube names cut at the end would read alike ('classificat…' five times): cut in the
+    middle, every name stays its own."""
+    graph = to_graph(long_names_model())
+    path = build_deck(graph, deck_dir / "long_layered.pptx", views=["layered"])
+    shown = {}
+    for slide in Presentation(str(path)).slides:
+        for shape in all_shapes(slide.shapes):
+            if shape.has_text_frame and shape.name.startswith("shape "):
+                shown[shape.name.removeprefix("shape ")] = shape.text_frame.text.split("\n")[0]
+    assert set(shown) == {n.name for n in graph.nodes}
+    assert all(_cut_in_the_middle(text, name) for name, text in shown.items())
+    assert len(set(shown.values())) == len(shown)

@@ -21,7 +21,7 @@ from ..scene import (
     Run,
     SlideScene,
 )
-from ..text import format_shape, line_height, shorten, text_width
+from ..text import format_shape, line_height, shorten_middle, text_width
 from ..theme import ColorRef, Theme
 from .common import legend_and_caption, legend_height, output_text
 from .layered_routes import (
@@ -186,7 +186,8 @@ NAME_WIDTH = 96.0  # at 9 pt: a cube's name is shortened past this width
 
 
 def _name(node: Node, font: float) -> str:
-    return shorten(node.name, NAME_WIDTH * font / 9, font, True)
+    """The cube's name, cut in the middle only when it must ('conv2_b…_1_conv')."""
+    return shorten_middle(node.name, NAME_WIDTH * font / 9, font, True)
 
 
 def _slot_width(node: Node, size: CubeSize, scale: float) -> float:
