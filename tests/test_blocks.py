@@ -343,6 +343,32 @@ def test_nasnet_cells_of_one_family_flow_one_way():
     assert all(len(found) == 1 for found in flows.values()), flows
 
 
+def test_nasnet_cells_of_one_family_are_labelled_at_one_density():
+    """One family's slides say as much on every box: the label density most of them take
+    (NASNet's cells: minimal, where the cells of three layers each once read full at 9 pt)."""
+    from pptx_nnviz.views.architecture import families
+    from pptx_nnviz.views.boxes import node_shape
+
+    graph = models.application_graph("NASNetMobile")
+    cells = [n for n in collapse(graph).nodes if n.inner is not None]
+    groups = families([n.inner for n in cells])
+    lines: dict[int, set[int]] = {}
+    for scene in _scenes(graph)[1:]:
+        (index,) = [i for i, n in enumerate(cells) if _shows(scene, n)]
+        inner = cells[index].inner.by_id
+        boxes = [
+            b
+            for b in scene.boxes
+            if b.id in inner and inner[b.id].op != "context" and node_shape(inner[b.id]) == "box"
+        ]
+        counts = sorted(len(b.paragraphs) for b in boxes)
+        if not counts:
+            continue
+        family = next(k for k, g in enumerate(groups) if index in g)
+        lines.setdefault(family, set()).add(counts[len(counts) // 2])
+    assert lines and all(len(found) == 1 for found in lines.values()), lines
+
+
 def _text(box) -> str:
     return "\n".join("".join(r.text for r in p.runs) for p in box.paragraphs)
 

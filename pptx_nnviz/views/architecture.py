@@ -11,7 +11,7 @@ from ..builds import scene_steps
 from ..fuse import fuse_chains, fused_edges
 from ..geometry import Rect
 from ..ir import Graph, Node
-from ..layout import DENSITIES, Layout, Page, Style, Tensors, layout_graph
+from ..layout import DENSITIES, Layout, Page, Style, Tensors, default_styles, layout_graph
 from ..passes import block_key, collapse, fold_repeats, should_collapse
 from ..repeats import graph_signature
 from ..roles import container_role, is_automatic_node
@@ -179,7 +179,29 @@ def _deck_drawings(
                     cut = len(turned.pages) > len(layout.pages) or layout.whole > turned.whole
                     if not cut:  # never cut a drawing to turn it
                         drawings[i] = (drawn, turned)
+            _one_density(members, plans, sizings, drawings)
     return drawings
+
+
+def _one_density(
+    members: list[int],
+    plans: list[_Plan],
+    sizings: list[_Sizing],
+    drawings: list[tuple[Graph, Layout]],
+) -> None:
+    """The drill-downs of one family labelled at one density: the one most of them take
+    (ties: the fuller), wherever it keeps a drawing on as few pages, whole."""
+    counts = Counter(drawings[i][1].style.density for i in members)
+    density = max(counts, key=lambda d: (counts[d], -DENSITIES.index(d)))
+    for i in members:
+        drawn, layout = drawings[i]
+        if layout.style.density == density:
+            continue
+        forced = replace(sizings[i], direction=layout.direction, density=density)
+        relabelled = forced.layout(drawn, _names(drawn, plans[i].prefix))
+        cut = len(relabelled.pages) > len(layout.pages) or layout.whole > relabelled.whole
+        if not cut:
+            drawings[i] = (drawn, relabelled)
 
 
 def _first(members: list[int], drawings: list[tuple[Graph, Layout]], flow: str) -> int:
@@ -364,6 +386,7 @@ class _Sizing:
     fonts: tuple[float, ...] = ()
     caption: bool = True
     marks: tuple[LegendMark, ...] = ()  # legend entries besides categories and symbols
+    density: str | None = None  # on a slide: the label density every style tried has
 
     def layout(self, graph: Graph, names: dict[str, str]) -> Layout:
         """The layout of `graph` (boxes showing `names`). In print: the shortest of
@@ -372,7 +395,7 @@ class _Sizing:
         if not self.fonts:
             shown, symbols = _categories(graph), _symbols(graph)
             band = legend_height(graph, self.frame, shown, symbols, marks=self.marks)
-            return layout_for(graph, self.frame, self.direction, names, band)
+            return layout_for(graph, self.frame, self.direction, names, band, self.density)
         best = self._within(graph, names, None)
         if not best.whole or not self.fits(best):
             return best
@@ -404,7 +427,7 @@ class _Sizing:
         tall = content.h - band if height is None else height
         area = Rect(content.x, content.y, max(content.w, widest), tall + band)
         frame = replace(self.frame, content=area)
-        return layout_for(graph, frame, self.direction, names, band, styles)
+        return layout_for(graph, frame, self.direction, names, band, styles=styles)
 
     def fits(self, layout: Layout) -> bool:
         """Whether every page fits the frame's content width (always on a slide)."""
@@ -460,12 +483,14 @@ def layout_for(
     direction: str | None = None,
     names: dict[str, str] | None = None,
     band: float | None = None,
+    density: str | None = None,
     styles: list[Style] | None = None,
 ) -> Layout:
-    """The layout the architecture slides use (figures reuse it); `styles` replace the
-    slide's font sizes and densities. On a slide, a column never breaks between a layer and
-    the normalization and activation drawn fused elsewhere in the deck; a printed figure,
-    as narrow as a paper's column, may."""
+    """The layout the architecture slides use (figures reuse it); `density` keeps the slide's
+    styles of that label density only; `styles` replace the slide's font sizes and
+    densities. On a slide, a column never breaks between a layer and the normalization and
+    activation drawn fused elsewhere in the deck; a printed figure, as narrow as a paper's
+    column, may."""
     nodes = graph.by_id
     names = names or {n.id: n.name for n in graph.nodes}
     if band is None:
@@ -478,10 +503,17 @@ def layout_for(
         direction=direction,
         labels=names,
         shapes={n.id: node_shape(n) for n in graph.nodes},
-        styles=styles,
+        styles=styles or _of_density(density, len(graph.nodes)),
         tensors=Tensors.of(graph),
         together=fused_edges(graph) if styles is None else (),
     )
+
+
+def _of_density(density: str | None, count: int) -> list[Style] | None:
+    """The slide's styles of one label density (None: all of them, the chooser's choice)."""
+    if density is None:
+        return None
+    return [s for s in default_styles(count) if s.density == density] or None
 
 
 def _architecture_notes(
