@@ -190,8 +190,27 @@ def _container_paragraphs(
     return (head, _plain(description, style), _plain(stats, style, muted=True))
 
 
+#: Box sizes measured in this process: (id of the node, style, name) -> (node, size). A deck
+#: lays each slide out several times (fused or not, each direction and density): the text of
+#: a box is measured once.
+_SIZES: dict[tuple[int, Style, str], tuple[Node, tuple[float, float]]] = {}
+_SIZES_KEPT = 20_000
+
+
 def box_size(node: Node, style: Style, name: str) -> tuple[float, float]:
     """Width and height (points) of the node's box or circle at `style`."""
+    key = (id(node), style, name)
+    known = _SIZES.get(key)
+    if known is not None and known[0] is node:
+        return known[1]
+    if len(_SIZES) >= _SIZES_KEPT:
+        _SIZES.clear()
+    size = _measured_size(node, style, name)
+    _SIZES[key] = (node, size)
+    return size
+
+
+def _measured_size(node: Node, style: Style, name: str) -> tuple[float, float]:
     symbol = merge_symbol(node)
     if symbol is not None and node_shape(node) == "bar":  # widened under its inputs later
         size = 1.1 * style.font
