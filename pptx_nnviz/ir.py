@@ -91,6 +91,23 @@ OPS: tuple[str, ...] = (
     "other",
 )
 
+#: Operations of layers with weights of their own (the heads of a box that fuses its
+#: normalization and activation).
+WEIGHTED_OPS = frozenset(
+    {
+        "conv",
+        "depthwise_conv",
+        "separable_conv",
+        "conv_transpose",
+        "dense",
+        "embedding",
+        "recurrent",
+        "attention",
+    }
+)
+#: The normalizations.
+NORM_OPS = frozenset({"batch_norm", "layer_norm", "rms_norm", "group_norm", "norm"})
+
 #: Operations that only move, retype or pad data: no arithmetic a reader needs to see.
 PLUMBING_OPS = frozenset(
     {"reshape", "flatten", "permute", "repeat", "pad", "crop", "cast", "identity", "get_item"}

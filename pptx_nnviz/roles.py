@@ -14,7 +14,7 @@ import re
 from collections import Counter
 from collections.abc import Callable
 
-from .ir import PLUMBING_OPS, Graph, Node
+from .ir import NORM_OPS, PLUMBING_OPS, WEIGHTED_OPS, Graph, Node
 from .unit_names import is_automatic
 
 #: The word for each operation (merges drawn as symbols have their own, views/boxes.py).
@@ -92,19 +92,6 @@ _FUSED_WORDS: tuple[tuple[str, str], ...] = (
 )
 
 _GENERIC_INPUTS = frozenset({"input", "inputs", "x", "args", "arg", "tensor"})
-_LAYERS_WITH_WEIGHTS = frozenset(
-    {
-        "conv",
-        "depthwise_conv",
-        "separable_conv",
-        "conv_transpose",
-        "dense",
-        "embedding",
-        "recurrent",
-        "attention",
-    }
-)
-_NORMS = frozenset({"batch_norm", "layer_norm", "rms_norm", "group_norm", "norm"})
 _MAX_CHAIN_PARTS = 3
 
 
@@ -180,7 +167,7 @@ def settings(node: Node) -> str:
         parts.append(h.get("rate", ""))
     elif node.op == "embedding":
         parts.append(h.get("embedding dim", ""))
-    if "activation" in h and node.op in _LAYERS_WITH_WEIGHTS:
+    if "activation" in h and node.op in WEIGHTED_OPS:
         parts.append(activation_name(h["activation"]))
     return " ".join(p for p in parts if p)
 
@@ -271,7 +258,7 @@ def _describe(graph: Graph) -> str:
 
 def _transition(body: list[Node]) -> bool:
     """A 1×1 conv then an average pool: DenseNet's transition between dense blocks."""
-    main = [n for n in body if n.op in _LAYERS_WITH_WEIGHTS or n.op == "pool"]
+    main = [n for n in body if n.op in WEIGHTED_OPS or n.op == "pool"]
     return (
         len(main) == 2
         and main[0].op == "conv"
@@ -282,7 +269,7 @@ def _transition(body: list[Node]) -> bool:
 
 
 def _norms(ops: Counter[str]) -> bool:
-    return any(ops[o] for o in _NORMS)
+    return any(ops[o] for o in NORM_OPS)
 
 
 def _channels(graph: Graph, body: list[Node]) -> int | None:
@@ -314,7 +301,7 @@ def _chain(body: list[Node]) -> str:
     """A plain run by its layers: 'Conv 3×3×64 relu ×2 → MaxPool 2×2', 'Dense 32 relu ×24';
     by their words when the settings vary ('Conv ×3 → MaxPool'), by counts when the run
     has many parts ('Conv ×5, MaxPool ×2')."""
-    main = [n for n in body if n.op in _LAYERS_WITH_WEIGHTS or n.op in ("pool", "global_pool")]
+    main = [n for n in body if n.op in WEIGHTED_OPS or n.op in ("pool", "global_pool")]
     main = main or [n for n in body if n.op not in PLUMBING_OPS] or body
     for key in (_chain_role, _chain_word):
         runs = _runs(main, key)
