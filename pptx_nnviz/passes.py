@@ -286,10 +286,26 @@ def signature(nodes: list[Node], graph: Graph) -> tuple:
     return unit_signature(nodes, graph)
 
 
+#: The last graphs collapsed: (id of the graph, fold) -> (graph, overview). The views of one
+#: deck each draw the same overview.
+_COLLAPSED: dict[tuple[int, bool], tuple[Graph, Graph]] = {}
+
+
 def collapse(graph: Graph, *, fold: bool = True) -> Graph:
     """The overview graph: blocks of two or more layers become one node each (category
     "block", `inner` holding the block's own graph); runs of repeated blocks or layers, found
     by structure (`repeats`), fold into one node marked "× N"."""
+    known = _COLLAPSED.get((id(graph), fold))
+    if known is not None and known[0] is graph:
+        return known[1]
+    if len(_COLLAPSED) >= 8:
+        _COLLAPSED.clear()
+    shown = _collapsed(graph, fold)
+    _COLLAPSED[(id(graph), fold)] = (graph, shown)
+    return shown
+
+
+def _collapsed(graph: Graph, fold: bool) -> Graph:
     graph = in_topological_order(graph)
     found = blocks(graph)
     atoms: list[Block] = []

@@ -28,6 +28,7 @@ from __future__ import annotations
 import re
 from collections import Counter, defaultdict
 from collections.abc import Iterable
+from functools import lru_cache
 
 Tokens = tuple[str, ...]
 
@@ -50,6 +51,7 @@ def snake_case(class_name: str) -> str:
 _AUTOMATIC_INPUT = re.compile(r"input_\d+|keras_tensor(_\d+)?")
 
 
+@lru_cache(maxsize=65_536)
 def is_automatic(name: str, class_name: str) -> bool:
     """Whether `name` is the one Keras gives a layer of `class_name` by default."""
     if class_name == "InputLayer" and _AUTOMATIC_INPUT.fullmatch(name):
