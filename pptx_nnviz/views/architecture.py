@@ -20,6 +20,7 @@ from ..text import format_count
 from ..theme import Theme
 from .boxes import box_size, display_name, layer_box, merge_symbol, node_shape
 from .common import describe_node
+from .edge_labels import edge_labels
 from .legend import LEGEND_FONT, LegendMark, legend_and_caption, legend_height
 from .placement import place_page
 
@@ -332,6 +333,7 @@ def diagram_slides(
             caption=lay.caption,
             marks=marks,
         )
+        boxes += edge_labels(drawn, boxes, connectors, frame.content, layout.font_size)
         slides.append(
             SlideScene(
                 title=title + (f" ({number}/{total})" if total > 1 else ""),
