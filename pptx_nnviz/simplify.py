@@ -8,7 +8,7 @@ every importer gets it:
 - padding feeding a conv or pool is folded into it (the conv records the padding);
 - casts, identities, dropout of rate 0, linear activations, `get_item`, permutes and
   reshapes that only add or drop unit axes are removed, their edges joined (labelled
-  "transpose", "[CLS]"... across a permute or a selection: `edge_label`);
+  "transposed", "[CLS]"... across a permute or a selection: `edge_label`);
 - stochastic depth (dropouts right before residual adds, their rates varying between the
   blocks) is removed and noted once;
 - a chain of preprocessing layers right after an input becomes one "preprocess" node;
@@ -126,21 +126,23 @@ def _removable(graph: Graph, node: Node) -> str:
 
 def edge_label(node: Node) -> str:
     """How an edge joined across `node` is marked ('' when it is not): a permute reads
-    'transpose' (two axes swapped) or '⇄ 3,1,2' (the axes, numbered from 1 after the batch,
-    in their new order: read from the shapes, so only when the sizes tell them apart); a
-    selection dropping the sequence axis of a (batch, sequence, features) tensor reads
-    '[CLS]' (the class token), another selection 'select'."""
+    'transposed' (two axes swapped) or 'axes 3,1,2' (the axes, numbered from 1 after the
+    batch, in their new order; read from the shapes, so 'axes reordered' when sizes repeat);
+    a selection dropping the sequence axis of a (batch, sequence, features) tensor reads
+    '[CLS]' (a class token: the shapes cannot tell the first position from another), any
+    other selection 'select'."""
     if len(node.input_shapes) != 1 or node.output_shape is None:
         return ""
     before, after = node.input_shapes[0][1:], node.output_shape[1:]
     if node.op == "permute":
-        if sorted(map(str, before)) != sorted(map(str, after)) or before == after:
+        if sorted(map(str, before)) != sorted(map(str, after)):
             return ""
         if len(before) == 2:
-            return "transpose"
+            return "transposed"
         if len(set(before)) != len(before) or None in before:
-            return "⇄"
-        return "⇄ " + ",".join(str(before.index(d) + 1) for d in after)
+            return "axes reordered"
+        order = [before.index(d) + 1 for d in after]
+        return "" if order == sorted(order) else "axes " + ",".join(map(str, order))
     if node.op == "get_item":
         return "[CLS]" if len(before) == 2 and after == before[1:] else "select"
     return ""
