@@ -705,7 +705,7 @@ class _Merger:
         their neighbours, connectors routed again; falls back to a fresh drawing (and says
         so) when a new layer finds no room."""
         from .views.boxes import box_size, display_name, layer_box, node_shape
-        from .views.edge_labels import LABEL_PREFIX, edge_labels
+        from .views.edge_labels import LABEL_PREFIX, edge_labels, with_labels
 
         assert old.diagram is not None and scene.diagram is not None
         old_graph, graph = old.diagram.graph, scene.diagram.graph
@@ -793,7 +793,10 @@ class _Merger:
             scene,
             boxes=tuple(boxes + others + labels),
             connectors=tuple(connectors),
-            steps=scene_steps(graph, boxes, connectors, self.manifest.options.get("build", "none")),
+            steps=with_labels(
+                scene_steps(graph, boxes, connectors, self.manifest.options.get("build", "none")),
+                labels,
+            ),
             diagram=replace(scene.diagram, font=style.font, density=style.density),
         )
         overlapping = [

@@ -10,6 +10,7 @@ from deck_checks import check_deck
 from keras import layers
 from openxml_audit import validate_pptx
 from pptx import Presentation
+from pptx.oxml.ns import qn
 from pptx.util import Pt
 
 import pptx_nnviz
@@ -148,3 +149,19 @@ def test_an_updated_slide_places_its_label_again(tmp_path) -> None:
     _clean(path)
     texts = [text for labels in _labels(path).values() for _, text, _ in labels]
     assert texts == ["[CLS]"]
+
+
+def test_a_build_reveals_the_label_with_the_layer_it_leads_to(tmp_path) -> None:
+    path = pptx_nnviz.to_pptx(_vit(), tmp_path / "vit.pptx", views="architecture", build="layers")
+    _clean(path)
+    slide = Presentation(str(path)).slides[0]
+    ids = {s.name: s.shape_id for s in slide.shapes}
+    label = next(n for n in ids if n.startswith("label "))
+    clicks = [
+        {int(t.get("spid")) for t in par.iter(qn("p:spTgt"))}
+        for par in slide._element.find(qn("p:timing")).iter(qn("p:par"))
+        if par.find(f"{qn('p:cTn')}/{qn('p:stCondLst')}/{qn('p:cond')}[@delay='indefinite']")
+        is not None
+    ]
+    (click,) = [c for c in clicks if ids[label] in c]
+    assert ids[label.split(" -> ")[-1]] in click  # the Dense the [CLS] token goes to

@@ -47,6 +47,18 @@ def edge_labels(
     return placed
 
 
+def with_labels(steps: tuple[tuple[str, ...], ...], labels: list[Box]) -> tuple:
+    """Build steps (`builds.scene_steps`) with each label revealed on the click that reveals
+    the layer its edge arrives at (its connector appears then)."""
+    revealed = [list(step) for step in steps]
+    for label in labels:
+        target = label.id.removeprefix(LABEL_PREFIX).split(" -> ", 1)[-1]
+        step = next((s for s in revealed if target in s), None)
+        if step is not None:
+            step.append(label.id)
+    return tuple(tuple(step) for step in revealed)
+
+
 def _length(segment: tuple[Point, Point]) -> float:
     (ax, ay), (bx, by) = segment
     return abs(ax - bx) + abs(ay - by)
