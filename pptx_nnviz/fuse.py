@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-from .ir import Edge, Graph, Node
+from .ir import Graph, Node
 
 #: Categories that take in the normalization and activation following them.
 HEADS = frozenset({"conv", "dense", "recurrent", "embedding", "attention"})
@@ -99,7 +99,7 @@ def fuse_chains(graph: Graph) -> Graph:
         source = owner.get(edge.source, edge.source)
         target = owner.get(edge.target, edge.target)
         if source != target:
-            edges.setdefault((source, target), Edge(source, target, edge.shape))
+            edges.setdefault((source, target), replace(edge, source=source, target=target))
     return replace(
         graph,
         nodes=tuple(nodes),

@@ -163,6 +163,7 @@ class Edge:
     source: str
     target: str
     shape: Shape = ()
+    label: str = ""  # a short mark of plumbing folded into the edge ("transposed", "[CLS]")
 
 
 @dataclass(frozen=True)

@@ -410,7 +410,7 @@ def contract(graph: Graph, groups: list[list[Block]]) -> Graph:
     for edge in graph.edges:
         source, target = owner[edge.source], owner[edge.target]
         if source != target and (source, target) not in edges:
-            edges[(source, target)] = Edge(source, target, edge.shape)
+            edges[(source, target)] = replace(edge, source=source, target=target)
     by_id = {n.id: n for n in nodes}
     order = topological_order(by_id, list(edges))  # runs of a topological order: no cycle
     return Graph(
@@ -508,7 +508,7 @@ def subgraph(graph: Graph, members: list[Node], name: str) -> Graph:
                     inner=None,
                 ),
             )
-            edges.append(Edge(context_id, edge.target, edge.shape))
+            edges.append(replace(edge, source=context_id))
         else:
             edges.append(edge)
     outputs = tuple(

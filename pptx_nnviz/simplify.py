@@ -7,7 +7,8 @@ every importer gets it:
 
 - padding feeding a conv or pool is folded into it (the conv records the padding);
 - casts, identities, dropout of rate 0, linear activations, `get_item`, permutes and
-  reshapes that only add or drop unit axes are removed, their edges joined;
+  reshapes that only add or drop unit axes are removed, their edges joined (labelled
+  "transposed", "[CLS]"... across a permute or a selection: `edge_label`);
 - stochastic depth (dropouts right before residual adds, their rates varying between the
   blocks) is removed and noted once;
 - a chain of preprocessing layers right after an input becomes one "preprocess" node;
@@ -120,6 +121,30 @@ def _removable(graph: Graph, node: Node) -> str:
         return "linear activation"  # the function is named unless it is the identity
     if node.op == "reshape" and _unit_axes_only(node):
         return "reshape to unit axes"
+    return ""
+
+
+def edge_label(node: Node) -> str:
+    """How an edge joined across `node` is marked ('' when it is not): a permute reads
+    'transposed' (two axes swapped) or 'axes 3,1,2' (the axes, numbered from 1 after the
+    batch, in their new order; read from the shapes, so 'axes reordered' when sizes repeat);
+    a selection dropping the sequence axis of a (batch, sequence, features) tensor reads
+    '[CLS]' (a class token: the shapes cannot tell the first position from another), any
+    other selection 'select'."""
+    if len(node.input_shapes) != 1 or node.output_shape is None:
+        return ""
+    before, after = node.input_shapes[0][1:], node.output_shape[1:]
+    if node.op == "permute":
+        if sorted(map(str, before)) != sorted(map(str, after)):
+            return ""
+        if len(before) == 2:
+            return "transposed"
+        if len(set(before)) != len(before) or None in before:
+            return "axes reordered"
+        order = [before.index(d) + 1 for d in after]
+        return "" if order == sorted(order) else "axes " + ",".join(map(str, order))
+    if node.op == "get_item":
+        return "[CLS]" if len(before) == 2 and after == before[1:] else "select"
     return ""
 
 
@@ -285,6 +310,15 @@ def _apply(graph: Graph, plan: _Plan) -> Graph:
             edge = graph.edges_into(edge.source)[0]
         return edge.source, edge.shape
 
+    def marks(node_id: str) -> str:
+        """The edge labels of the removed nodes from the kept origin to `node_id`."""
+        found = [edge_label(graph.node(node_id))]
+        edge = graph.edges_into(node_id)[0]
+        while edge.source in removed:
+            found.append(edge_label(graph.node(edge.source)))
+            edge = graph.edges_into(edge.source)[0]
+        return " ".join(m for m in reversed(found) if m)
+
     # joined edges take the place of the edges they stand for (a merge keeps its inputs'
     # order); one joining two nodes an edge already joins is left out (a hard swish's input)
     seen = {(e.source, e.target) for e in graph.edges if e.source in kept and e.target in kept}
@@ -297,7 +331,7 @@ def _apply(graph: Graph, plan: _Plan) -> Graph:
             if (source, edge.target) in seen:
                 continue
             seen.add((source, edge.target))
-            edge = Edge(source, edge.target, shape)
+            edge = Edge(source, edge.target, shape, marks(edge.source))
         edges.append(edge)
     nodes = {n.id: plan.replaced.get(n.id, n) for n in graph.nodes if n.id in kept}
     for node in graph.nodes:

@@ -705,6 +705,7 @@ class _Merger:
         their neighbours, connectors routed again; falls back to a fresh drawing (and says
         so) when a new layer finds no room."""
         from .views.boxes import box_size, display_name, layer_box, node_shape
+        from .views.edge_labels import LABEL_PREFIX, edge_labels, with_labels
 
         assert old.diagram is not None and scene.diagram is not None
         old_graph, graph = old.diagram.graph, scene.diagram.graph
@@ -713,8 +714,10 @@ class _Merger:
         existing = _Existing(slide, record, self.palette)
         label = self._label(scene)
         fresh = {b.id: b for b in scene.boxes}
-        others = [
-            b for b in scene.boxes if b.id not in graph.by_id and not b.id.startswith(_STAND_INS)
+        others = [  # legend, caption, navigation (edge labels are placed again below)
+            b
+            for b in scene.boxes
+            if b.id not in graph.by_id and not b.id.startswith((*_STAND_INS, LABEL_PREFIX))
         ]
         band = min((b.rect.y for b in others), default=self.frame.content.bottom)
         content = self.frame.content
@@ -785,11 +788,15 @@ class _Merger:
         for node_id, aspects in moved.items():
             self.report.kept.append(f"{label}: {back[node_id]}: {', '.join(aspects)}")
         connectors = self._connectors(graph, old, back, placed, user_rects, node_shape, area)
+        labels = edge_labels(graph, boxes + others, connectors, content, style.font)
         merged = replace(
             scene,
-            boxes=tuple(boxes + others),
+            boxes=tuple(boxes + others + labels),
             connectors=tuple(connectors),
-            steps=scene_steps(graph, boxes, connectors, self.manifest.options.get("build", "none")),
+            steps=with_labels(
+                scene_steps(graph, boxes, connectors, self.manifest.options.get("build", "none")),
+                labels,
+            ),
             diagram=replace(scene.diagram, font=style.font, density=style.density),
         )
         overlapping = [

@@ -23,6 +23,9 @@ EMU = 12700.0
 ELLIPTIC = ("ellipse", "flowChartOr", "flowChartSummingJunction")
 SITE_TOLERANCE = 0.6  # points
 TEXT_TOLERANCE = 0.5
+#: How an edge label's text box is named ("label a -> b"): not a box of the drawing, but
+#: checked like one (overlaps, text fit, inside the slide).
+EDGE_LABEL = "label "
 
 
 @dataclass
@@ -46,6 +49,7 @@ class SlideReport:
     chain_edges: int = 0  # one out of the source, one into the target, layer boxes
     chain_straight: int = 0  # ... drawn as one straight segment (wraps counted straight)
     box_fonts: list[float] = field(default_factory=list)  # text sizes of joined boxes
+    edge_labels: list[str] = field(default_factory=list)  # "label a -> b" text boxes' names
 
     @property
     def problems(self) -> dict[str, list]:
@@ -309,7 +313,9 @@ def check_slide(slide, number: int, slide_w: float, slide_h: float) -> SlideRepo
         if tag == "grpSp" and not (el.find(".//" + qn("p:cNvPr")).get("descr") or ""):
             report.text_overflow.append(f"{name}: group without alt text")
     boxes = list(shapes.values())
-    report.boxes = len(boxes) - sum(1 for b in boxes if b.prst == "placeholder")
+    report.edge_labels = [b.name for b in boxes if b.name.startswith(EDGE_LABEL)]
+    report.boxes = len(boxes) - len(report.edge_labels)
+    report.boxes -= sum(1 for b in boxes if b.prst == "placeholder")
     report.connectors = len(connectors)
     for i, a in enumerate(boxes):
         if not (

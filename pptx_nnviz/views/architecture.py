@@ -20,6 +20,7 @@ from ..text import format_count
 from ..theme import Theme
 from .boxes import box_size, display_name, layer_box, merge_symbol, node_shape
 from .common import describe_node
+from .edge_labels import edge_labels, with_labels
 from .legend import LEGEND_FONT, LegendMark, legend_and_caption, legend_height
 from .placement import place_page
 
@@ -354,6 +355,9 @@ def diagram_slides(
             caption=lay.caption,
             marks=marks,
         )
+        labels = edge_labels(drawn, boxes, connectors, frame.content, layout.font_size)
+        steps = with_labels(scene_steps(drawn, boxes, connectors, build), labels)
+        boxes += labels
         slides.append(
             SlideScene(
                 title=title + (f" ({number}/{total})" if total > 1 else ""),
@@ -361,7 +365,7 @@ def diagram_slides(
                 connectors=tuple(connectors),
                 notes=_architecture_notes(graph, drawn, page, number, total, about),
                 key=key if number == 1 else f"{key}:{number}",
-                steps=scene_steps(drawn, boxes, connectors, build),
+                steps=steps,
                 diagram=Diagram(drawn, layout.style.font, layout.style.density, total == 1, prefix),
             )
         )
