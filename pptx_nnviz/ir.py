@@ -12,6 +12,8 @@ from dataclasses import dataclass, field
 from functools import cached_property
 
 Shape = tuple[int | None, ...]
+#: A hyperparameter's value, typed: a count, a rate, a name, a flag, or sizes per axis.
+Setting = int | float | str | bool | tuple[int | float | None, ...]
 
 #: Layer categories, in legend order. Each gets its own colour in every theme.
 CATEGORIES: tuple[str, ...] = (
@@ -142,6 +144,7 @@ class Node:
     fused_before: tuple[str, ...] = ()  # ... and before it (a pre-activation's BN, ReLU)
     plumbing: bool = False  # an operation that only carries masks (hidden unless show_ops)
     op: str = "other"  # what it does, in the vocabulary of OPS
+    settings: tuple[tuple[str, Setting], ...] = ()  # hyperparams' typed values, same keys
     #: names of the operations `simplify` removed next to this node or folded into it (a
     #: padding, a cast, a stochastic depth): not drawn, listed in the slide's notes
     folded: tuple[str, ...] = ()
@@ -155,7 +158,24 @@ class Node:
         return self.output_shapes[0] if len(self.output_shapes) == 1 else None
 
     def hyperparam(self, key: str) -> str | None:
+        """A hyperparameter as display text ('3×3')."""
         return dict(self.hyperparams).get(key)
+
+    def setting(self, key: str) -> Setting | None:
+        """A hyperparameter's typed value ((3, 3))."""
+        return dict(self.settings).get(key)
+
+
+def setting_text(value: Setting) -> str:
+    """A typed hyperparameter as the IR writes it for display: sizes joined with '×',
+    numbers as written, flags 'yes' / 'no'."""
+    if isinstance(value, tuple):
+        return "×".join(setting_text(v) for v in value)
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    if isinstance(value, float):
+        return f"{value:g}"
+    return str(value)
 
 
 @dataclass(frozen=True)

@@ -21,7 +21,7 @@ from pathlib import Path
 from typing import Any
 
 from .errors import InputError
-from .ir import Edge, Graph, Node, Shape, topological_order
+from .ir import Edge, Graph, Node, Setting, Shape, setting_text, topological_order
 from .passes import hide_plumbing
 from .text import sanitize
 
@@ -579,6 +579,7 @@ class _Walker:
         first = self._first_call.setdefault(id(op), node_id)
         shared_with = None if first == node_id else first
         trainable, non_trainable = _param_counts(op)
+        settings = settings_of(op)
         nested = _functional_of(op) is not None or _is_model(op)
         inner = None
         if nested and not shared_with:
@@ -596,7 +597,8 @@ class _Walker:
             output_shapes=tuple(self._shape(t) for t in outputs),
             trainable_params=0 if shared_with else trainable,
             non_trainable_params=0 if shared_with else non_trainable,
-            hyperparams=hyperparams_of(op),
+            hyperparams=tuple((key, setting_text(value)) for key, value in settings),
+            settings=settings,
             parent=parent,
             dtype=sanitize(getattr(outputs[0], "dtype", "")) if outputs else "",
             trainable=bool(getattr(op, "trainable", True)),
@@ -964,9 +966,9 @@ _HYPERPARAMS: tuple[tuple[str, str], ...] = (
 )
 
 
-def hyperparams_of(op: Any) -> tuple[tuple[str, str], ...]:
-    """The layer's key hyperparameters as (label, display text) pairs; a recorded activation
-    (`keras.ops.relu`, not a layer) names its function, as the IR asks."""
+def settings_of(op: Any) -> tuple[tuple[str, Setting], ...]:
+    """The layer's key hyperparameters, typed, under the IR's fixed keys; a recorded
+    activation (`keras.ops.relu`, not a layer) names its function, as the IR asks."""
     keras = _keras()
     if op_of(op) == "activation" and not isinstance(op, keras.layers.Layer):
         return (("activation", keras.src.utils.naming.to_snake_case(type(op).__name__)),)
@@ -974,7 +976,7 @@ def hyperparams_of(op: Any) -> tuple[tuple[str, str], ...]:
         config = op.get_config()
     except Exception:
         return ()
-    result = []
+    result: list[tuple[str, Setting]] = []
     for key, label in _HYPERPARAMS:
         if key not in config or config[key] is None:
             continue
@@ -994,7 +996,7 @@ def hyperparams_of(op: Any) -> tuple[tuple[str, str], ...]:
             continue
         if key == "activation" and value == "linear":
             continue
-        result.append((label, _format_value(value)))
+        result.append((label, _typed(value)))
     return tuple(result)
 
 
@@ -1003,11 +1005,21 @@ def _all_ones(value: Any) -> bool:
     return all(v == 1 for v in values)
 
 
-def _format_value(value: Any) -> str:
+def _typed(value: Any) -> Setting:
+    """A config value as a typed setting: sizes per axis as one flat tuple (a padding's
+    ((3, 3), (3, 3)) reads (3, 3, 3, 3)), numbers and flags as they are, names sanitised."""
     if isinstance(value, (list, tuple)):
-        return "×".join(_format_value(v) for v in value)
-    if isinstance(value, bool):
-        return "yes" if value else "no"
-    if isinstance(value, float):
-        return f"{value:g}"
+        return tuple(_flat(value))
+    if isinstance(value, (bool, int, float)):
+        return value
     return sanitize(value)
+
+
+def _flat(values: Any) -> list[int | float | None]:
+    flat: list[int | float | None] = []
+    for v in values:
+        if isinstance(v, (list, tuple)):
+            flat += _flat(v)
+        else:
+            flat.append(v if isinstance(v, (int, float)) or v is None else None)
+    return flat

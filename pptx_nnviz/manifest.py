@@ -114,11 +114,15 @@ def graph_from_data(data: dict) -> Graph:
         for key in ("input_shapes", "output_shapes"):
             if key in values:
                 values[key] = tuple(tuple(s) for s in values[key])
-        for key in ("members", "fused"):
+        for key in ("members", "fused", "fused_before", "folded"):
             if key in values:
                 values[key] = tuple(values[key])
         if "hyperparams" in values:
             values["hyperparams"] = tuple(tuple(p) for p in values["hyperparams"])
+        if "settings" in values:  # JSON keeps sizes per axis as lists
+            values["settings"] = tuple(
+                (k, tuple(v) if isinstance(v, list) else v) for k, v in values["settings"]
+            )
         inner = graph_from_data(item["inner"]) if "inner" in item else None
         nodes.append(Node(**values, inner=inner))
     return Graph(

@@ -24,6 +24,7 @@ keep the full graph; `--show-ops` skips the pass.
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
+from typing import Any
 
 from .ir import Edge, Graph, Node, Shape
 
@@ -88,6 +89,7 @@ def _plan(graph: Graph) -> _Plan:
             last,
             category="reshape",
             hyperparams=(),
+            settings=(),
             input_shapes=chain[0].input_shapes,
         )
     for chain, function in _hard_activations(graph):
@@ -100,6 +102,7 @@ def _plan(graph: Graph) -> _Plan:
             op="activation",
             category="activation",
             hyperparams=(("activation", function.replace(" ", "_")),),
+            settings=(("activation", function.replace(" ", "_")),),
             input_shapes=chain[0].input_shapes,
         )
     return _Plan(removed, replaced)
@@ -218,13 +221,20 @@ def _shifts(graph: Graph) -> list[tuple[Node, Node]]:
 def _padded(node: Node, pad: Node) -> Node:
     """A conv or pool with the padding before it: the padding's amounts as its own, its
     input the padding's."""
-    amount = pad.hyperparam("padding")
-    hyperparams = tuple(
-        (k, amount if k == "padding" and amount else v) for k, v in node.hyperparams
+    return replace(
+        node,
+        hyperparams=_with_padding(node.hyperparams, pad.hyperparam("padding")),
+        settings=_with_padding(node.settings, pad.setting("padding")),
+        input_shapes=pad.input_shapes,
     )
-    if amount and "padding" not in dict(node.hyperparams):
-        hyperparams += (("padding", amount),)
-    return replace(node, hyperparams=hyperparams, input_shapes=pad.input_shapes)
+
+
+def _with_padding(pairs: tuple[tuple[str, Any], ...], amount: Any) -> tuple[tuple[str, Any], ...]:
+    """`pairs` (display texts or typed settings) with the padding's amount as their own."""
+    if not amount:
+        return pairs
+    result = tuple((k, amount if k == "padding" else v) for k, v in pairs)
+    return result if "padding" in dict(pairs) else (*result, ("padding", amount))
 
 
 def _preprocessing(graph: Graph) -> list[list[Node]]:

@@ -154,3 +154,33 @@ def test_every_keras_layer_gets_an_operation_of_the_vocabulary():
         "input", "pad", "conv", "batch_norm", "activation", "global_pool", "conv",
         "multiply", "depthwise_conv", "flatten", "dropout", "dense",
     ]  # fmt: skip
+
+
+def test_hyperparameters_are_typed_and_their_text_follows_from_them():
+    """`settings` holds each hyperparameter's value typed, under the keys `hyperparams`
+    writes as text (docs/ir.md); a saved deck's manifest gives them back as they were."""
+    import keras
+
+    from pptx_nnviz import load_graph
+    from pptx_nnviz.ir import setting_text
+    from pptx_nnviz.manifest import graph_data, graph_from_data
+
+    inputs = keras.Input((32, 32, 3), name="image")
+    x = keras.layers.ZeroPadding2D(((1, 2), (3, 4)), name="pad")(inputs)
+    x = keras.layers.Conv2D(8, 3, strides=2, activation="relu", name="conv")(x)
+    x = keras.layers.Flatten(name="flat")(x)
+    x = keras.layers.Dropout(0.25, name="drop")(x)
+    graph = load_graph(keras.Model(inputs, keras.layers.Dense(10, name="head")(x)))
+    conv = graph.node("conv")
+    assert conv.setting("filters") == 8 and conv.setting("kernel") == (3, 3)
+    assert conv.setting("strides") == (2, 2) and conv.setting("activation") == "relu"
+    assert graph.node("pad").setting("padding") == (1, 2, 3, 4)
+    assert graph.node("drop").setting("rate") == 0.25
+    assert graph.node("head").setting("units") == 10
+    for node in graph.nodes:
+        assert [k for k, _ in node.settings] == [k for k, _ in node.hyperparams]
+        assert node.hyperparams == tuple((k, setting_text(v)) for k, v in node.settings)
+    import json
+
+    again = graph_from_data(json.loads(json.dumps(graph_data(graph))))
+    assert [n.settings for n in again.nodes] == [n.settings for n in graph.nodes]
