@@ -258,6 +258,20 @@ def _uniform(ids: list[str], ems: float = 4.0) -> dict[str, float]:
     return dict.fromkeys(ids, ems)
 
 
+def test_a_column_of_many_inputs_too_tall_for_the_slide_splits(tmp_path):
+    """Ten unconnected inputs stand in one column taller than the slide even at the least
+    scale: the layered view sets them side by side instead of over the title."""
+    ids = _ids(10)
+    nodes = tuple(
+        Node(id=i, name=f"_{i}", class_name="Layer", category="input", output_shapes=((None, 8),))
+        for i in ids
+    )
+    graph = Graph("random", nodes, (), tuple(ids), tuple(ids))
+    path = build_deck(graph, tmp_path / "inputs.pptx", views=["layered"])
+    for report in check_deck(path):
+        assert report.problems == {}, f"slide {report.number}: {report.problems}"
+
+
 def test_a_layer_feeding_several_later_columns_needs_no_marker(tmp_path):
     """n0 feeds layers all down a chain too long for one column: every edge is drawn on the
     slide (lanes and junctions across columns), none is cut into markers."""

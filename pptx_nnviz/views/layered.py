@@ -134,6 +134,9 @@ def layered_slides(
     ) and scale > MIN_SCALE:
         scale = max(MIN_SCALE, scale * 0.85)
         pages = _bands_and_pages(columns, sizes, scale, area, edges)
+    if _too_tall(pages, sizes, scale, area):  # a column of many inputs, even at the least scale
+        columns = _split_tall(columns, sizes, scale, area.h / 2)
+        pages = _bands_and_pages(columns, sizes, scale, area, edges)
     names = {n.id: n.name for n in visible}
     slides = []
     for number, bands in enumerate(pages, start=1):
@@ -208,6 +211,23 @@ def _column_size(
     width = max(_slot_width(n, sizes[n.id], scale) for n in column)
     height = sum(_cell_height(n, sizes[n.id], scale) for n in column)
     return width, height + ROW_GAP * (len(column) - 1)
+
+
+def _split_tall(
+    columns: list[list[Node]], sizes: dict[str, CubeSize], scale: float, room: float
+) -> list[list[Node]]:
+    """Columns taller than `room` as several side by side, each at most `room` tall (a
+    layer taller than that alone stands alone)."""
+    result: list[list[Node]] = []
+    for column in columns:
+        part: list[Node] = []
+        for node in column:
+            if part and _column_size([*part, node], sizes, scale)[1] > room:
+                result.append(part)
+                part = []
+            part.append(node)
+        result.append(part)
+    return result
 
 
 Bands = list[list[list[Node]]]  # rows of columns of layers
