@@ -266,10 +266,18 @@ def test_a_column_of_many_inputs_too_tall_for_the_slide_splits(tmp_path):
         Node(id=i, name=f"_{i}", class_name="Layer", category="input", output_shapes=((None, 8),))
         for i in ids
     )
-    graph = Graph("random", nodes, (), tuple(ids), tuple(ids))
-    path = build_deck(graph, tmp_path / "inputs.pptx", views=["layered"])
-    for report in check_deck(path):
-        assert report.problems == {}, f"slide {report.number}: {report.problems}"
+    for edges in ((), (("n0", "n9"), ("n1", "n9"))):  # its parts are rows: no shared channel
+        ends = {t for _, t in edges}
+        graph = Graph(
+            "random",
+            nodes,
+            tuple(Edge(s, t, (None, 8)) for s, t in edges),
+            tuple(i for i in ids if i not in ends),
+            tuple(i for i in ids if i not in {s for s, _ in edges}),
+        )
+        path = build_deck(graph, tmp_path / "inputs.pptx", views=["layered"])
+        for report in check_deck(path):
+            assert report.problems == {}, f"slide {report.number}: {report.problems}"
 
 
 def test_a_layer_feeding_several_later_columns_needs_no_marker(tmp_path):

@@ -135,8 +135,8 @@ def layered_slides(
         scale = max(MIN_SCALE, scale * 0.85)
         pages = _bands_and_pages(columns, sizes, scale, area, edges)
     if _too_tall(pages, sizes, scale, area):  # a column of many inputs, even at the least scale
-        columns = _split_tall(columns, sizes, scale, area.h / 2)
-        pages = _bands_and_pages(columns, sizes, scale, area, edges)
+        columns, breaks = _split_tall(columns, sizes, scale, area.h / 2)
+        pages = _bands_and_pages(columns, sizes, scale, area, edges, breaks)
     names = {n.id: n.name for n in visible}
     slides = []
     for number, bands in enumerate(pages, start=1):
@@ -215,19 +215,21 @@ def _column_size(
 
 def _split_tall(
     columns: list[list[Node]], sizes: dict[str, CubeSize], scale: float, room: float
-) -> list[list[Node]]:
-    """Columns taller than `room` as several side by side, each at most `room` tall (a
-    layer taller than that alone stands alone)."""
+) -> tuple[list[list[Node]], set[int]]:
+    """Columns taller than `room` cut into parts at most `room` tall, each part after the
+    first starting a row of its own (the columns that start a row: the second value)."""
     result: list[list[Node]] = []
+    breaks: set[int] = set()
     for column in columns:
         part: list[Node] = []
         for node in column:
             if part and _column_size([*part, node], sizes, scale)[1] > room:
                 result.append(part)
+                breaks.add(len(result))
                 part = []
             part.append(node)
         result.append(part)
-    return result
+    return result, breaks
 
 
 Bands = list[list[list[Node]]]  # rows of columns of layers
@@ -244,15 +246,16 @@ def _bands_and_pages(
     scale: float,
     area: Rect,
     edges: list[tuple[str, str]],
+    breaks: set[int] = frozenset(),  # type: ignore[assignment]
 ) -> list[list[tuple[list[list[Node]], int]]]:
     """Columns in bands (rows of columns across the slide) and bands in pages, each band with
-    the lanes its long edges take under it. Slides of a model on several leave a row of
-    markers at the top and the bottom."""
+    the lanes its long edges take under it; the columns numbered in `breaks` start a band.
+    Slides of a model on several leave a row of markers at the top and the bottom."""
     bands: Bands = [[]]
     used = 0.0
-    for column in columns:
+    for index, column in enumerate(columns):
         width = _column_size(column, sizes, scale)[0]
-        if bands[-1] and used + GAP + width > area.w:
+        if bands[-1] and (used + GAP + width > area.w or index in breaks):
             bands.append([])
             used = 0.0
         used += (GAP if bands[-1] else 0.0) + width
