@@ -27,6 +27,7 @@ from .text import sanitize
 
 ModelSource = Any  # a keras.Model, a path, or a "module:name" / "keras.applications.X" string
 Sizes = tuple[int | None, int | None]  # what a trace gives unknown dimensions (keras_tracing)
+Trial = tuple[Sizes, bool]  # a trace's sizes, and whether its inputs were all made dense
 
 _BUILDER_NAME = re.compile(r"model|^build|^make|^create|^get_", re.IGNORECASE)
 
@@ -634,13 +635,13 @@ class _Walker:
         traced = self._try_trace(op, knode)
         if traced is None:
             return None
-        sizes = traced[0]
+        sizes, dense = traced[0]
         arguments = knode.arguments
         outer = self.sizes, self.depth
         before = set(self._constants)
         self.sizes, self.depth = sizes, self.depth + 1
         try:
-            with traced_call(op, tuple(arguments.args), dict(arguments.kwargs), sizes) as (
+            with traced_call(op, tuple(arguments.args), dict(arguments.kwargs), sizes, dense) as (
                 function,
                 originals,
             ):
@@ -653,7 +654,7 @@ class _Walker:
         self._add_weights(op, users, prefix=node_id + "/")
         return outputs
 
-    def _try_trace(self, op: Any, knode: Any) -> tuple[Sizes, Graph] | None:
+    def _try_trace(self, op: Any, knode: Any) -> tuple[Trial, Graph] | None:
         """The first trace of this call that works (see `_first_trace`); None if the layer
         is not traced, with a warning if it could not be."""
         from .keras_tracing import MAX_DEPTH, is_traceable
@@ -672,17 +673,17 @@ class _Walker:
             )
             return None
 
-    def _first_trace(self, layer: Any, args: tuple, kwargs: dict, name: str) -> tuple[Sizes, Graph]:
-        """The graph of `layer.call` traced with the first sizes of `keras_tracing.SIZES`
-        that work, and those sizes; raises the first error if none does."""
-        from .keras_tracing import SIZES, traced_call
+    def _first_trace(self, layer: Any, args: tuple, kwargs: dict, name: str) -> tuple[Trial, Graph]:
+        """The graph of `layer.call` traced with the first try of `keras_tracing.TRIALS`
+        that works, and that try; raises the first error if none does."""
+        from .keras_tracing import TRIALS, traced_call
 
         first: Exception | None = None
-        for sizes in SIZES:
+        for sizes, dense in TRIALS:
             walker = _Walker(self.expand_nested, self.show_ops, self.depth + 1, sizes)
             try:
-                with traced_call(layer, args, kwargs, sizes) as (function, _):
-                    return sizes, walker.graph(function, name, traced=layer)
+                with traced_call(layer, args, kwargs, sizes, dense) as (function, _):
+                    return (sizes, dense), walker.graph(function, name, traced=layer)
             except Exception as exc:  # the user's call failed with these sizes
                 first = first or exc
         assert first is not None

@@ -25,6 +25,13 @@ MAX_DEPTH = 6  # custom layers inside custom layers are traced this deep
 #: (a causal mask built from the sequence length). The graph reads them as unknown again.
 SIZES: tuple[tuple[int | None, int | None], ...] = ((None, None), (1, None), (1, 1009))
 
+#: The tries of a trace, in order: every size of SIZES with the inputs as Keras recorded them,
+#: then again with every input dense (Keras can record a dense tensor as sparse, which a
+#: layer's call then refuses).
+TRIALS: tuple[tuple[tuple[int | None, int | None], bool], ...] = tuple(
+    (sizes, dense) for dense in (False, True) for sizes in SIZES
+)
+
 
 def is_traceable(op: Any) -> bool:
     """A layer of a class from outside Keras (a user's, keras_hub's) made of other layers,
@@ -44,15 +51,22 @@ def is_traceable(op: Any) -> bool:
 
 @contextlib.contextmanager
 def traced_call(
-    layer: Any, args: tuple, kwargs: dict, sizes: tuple[int | None, int | None] = (None, None)
+    layer: Any,
+    args: tuple,
+    kwargs: dict,
+    sizes: tuple[int | None, int | None] = (None, None),
+    dense: bool = False,
 ) -> Iterator[tuple[Any, list[Any]]]:
-    """A Keras `Function` from fresh inputs to what `layer.call(*args, **kwargs)` returns
-    when the symbolic tensors in `args` and `kwargs` are replaced by those inputs (unknown
-    dimensions given `sizes`: the batch's, the others'), and the replaced tensors in the
-    order of the inputs. Walk it inside the `with` block: afterwards the trace is undone."""
+    """A Keras `Function` from fresh inputs to the tensors `layer.call(*args, **kwargs)`
+    returns when the symbolic tensors in `args` and `kwargs` are replaced by those inputs
+    (unknown dimensions given `sizes`: the batch's, the others'; every input `dense` even
+    where Keras recorded a sparse one), and the replaced tensors in the order of the inputs.
+    The call and its sublayers may return anything (tuples holding None, caches, scores):
+    only the tensors among it are kept. Walk it inside the `with` block: afterwards the
+    trace is undone."""
     keras = _keras()
     batch, other = sizes
-    with _isolated(layer):
+    with _isolated(layer), _tensors_only():
         names = _parameter_names(layer, len(args))
         inputs: list[Any] = []
         originals: list[Any] = []
@@ -67,7 +81,7 @@ def traced_call(
             tensor = keras.Input(
                 batch_shape=shape,
                 dtype=value.dtype,
-                sparse=getattr(value, "sparse", False),
+                sparse=False if dense else getattr(value, "sparse", False),
                 name=name if name not in {t.name for t in inputs} else f"{name}_{len(inputs)}",
             )
             inputs.append(tensor)
@@ -84,7 +98,10 @@ def traced_call(
         call_kwargs = {k: fresh_structure(v, k) for k, v in kwargs.items()}
         if not inputs:
             raise ValueError("it was called without symbolic inputs")
-        outputs = layer.call(*call_args, **call_kwargs)
+        returned = keras.tree.flatten(layer.call(*call_args, **call_kwargs))
+        outputs = list({id(x): x for x in returned if isinstance(x, keras.KerasTensor)}.values())
+        if not outputs:
+            raise ValueError("its call returns no tensor")
         function = keras.src.ops.function.Function(inputs, outputs, name=f"{layer.name}_inside")
         yield function, originals
 
@@ -125,6 +142,32 @@ def _isolated(layer: Any) -> Iterator[None]:
         for sublayer, inbound, outbound in counts:
             del sublayer._inbound_nodes[inbound:]
             del sublayer._outbound_nodes[outbound:]
+
+
+@contextlib.contextmanager
+def _tensors_only() -> Iterator[None]:
+    """Let the operations called during a trace return non-tensors beside their tensors
+    (a tuple holding None, a Python number): Keras's graph records the tensors only."""
+    from keras.src.ops import node
+
+    original = node.Node.__init__
+
+    def init(
+        self: Any,
+        operation: Any,
+        call_args: Any = None,
+        call_kwargs: Any = None,
+        outputs: Any = None,
+    ) -> None:
+        keras = _keras()
+        tensors = [x for x in keras.tree.flatten(outputs) if isinstance(x, keras.KerasTensor)]
+        original(self, operation, call_args, call_kwargs, tensors)
+
+    node.Node.__init__ = init
+    try:
+        yield
+    finally:
+        node.Node.__init__ = original
 
 
 def _lenient_spec(layer: Any) -> bool:

@@ -209,6 +209,44 @@ def test_a_user_layer_made_of_layers_is_opened():
     assert inner.nodes[0].name == "x"  # the input is named after call()'s parameter
 
 
+def test_a_layer_whose_sublayers_return_tuples_holding_none_is_opened():
+    """T5's and DeiT's layers: a sublayer returns (tensor, None)."""
+    keras = _keras()
+
+    class Scored(keras.layers.Layer):
+        def __init__(self, **kwargs):
+            super().__init__(**kwargs)
+            self.proj = keras.layers.Dense(8, name="proj")
+
+        def call(self, x):
+            return self.proj(x), None
+
+    class Block(keras.layers.Layer):
+        def __init__(self, **kwargs):
+            super().__init__(**kwargs)
+            self.scored = Scored(name="scored")
+            self.norm = keras.layers.LayerNormalization(name="norm")
+
+        def call(self, x):
+            y, _ = self.scored(x)
+            return self.norm(x + y)
+
+    inp = keras.Input((8,), name="features")
+    out = keras.layers.Dense(1, name="head")(Block(name="block")(inp))
+    model = keras.Model(inp, out)
+    graph = load_graph(model)
+    assert not graph.warnings
+    node, inner = _inside(graph, "block")
+    assert [n.class_name for n in inner.nodes] == [
+        "InputLayer",
+        "Scored",
+        "Add",
+        "LayerNormalization",
+    ]
+    assert _counted(inner) == node.params == 8 * 8 + 8 + 16
+    assert sum(n.params for n in graph.nodes) == model.count_params()
+
+
 def test_a_layer_that_cannot_be_traced_is_one_box_with_a_warning():
     import tensorflow as tf
 
