@@ -530,7 +530,7 @@ class _Walker:
             else:
                 self._variables[node_id] = _variables_of(knode)
                 constants = _constants_of(knode)
-                if constants and not node.plumbing:
+                if constants is not None and not node.plumbing:
                     self._constants[node_id] = constants
             self.nodes[node_id] = node
             produced[(id(op), node_index)] = [node_id] * max(1, len(knode.output_tensors))
@@ -692,11 +692,13 @@ class _Walker:
     def _add_weights(self, layer: Any, users: dict[str, Shape], prefix: str = "") -> list[str]:
         """Account for the weights of the traced `layer` its call used as constants (a class
         token, a position embedding looked up outside the trace): one "Weights" node feeding
-        the operations that took constant tensors (`users`), or else a warning. Returns the
-        node's id in a list (empty without one)."""
+        the operations that took constant tensors (`users`; scalar ones only when none took
+        more, a weight cast to a scalar), or else a warning. Returns the node's id in a list
+        (empty without one)."""
         missing = [v for v in layer.weights if id(v) not in self._owned]
         if not missing:
             return []
+        users = {k: v for k, v in users.items() if v} or users
         self._owned.update(id(v) for v in missing)
         names = ", ".join(sanitize(v.path.removeprefix(f"{layer.name}/")) for v in missing)
         trainable = sum(_size(v) for v in missing if v.trainable)
@@ -774,15 +776,19 @@ def _variables_of(knode: Any) -> list[Any]:
 
 
 def _constants_of(knode: Any) -> Shape | None:
-    """The shape of the first constant tensor (not symbolic, not a scalar) an operation call
-    takes: a weight the traced call used outside the trace."""
+    """The shape of the first constant tensor (not symbolic) an operation call takes, a
+    weight the traced call used outside the trace; () when it takes only scalar ones."""
     keras = _keras()
     arguments = knode.arguments
+    found = None
     for value in keras.tree.flatten((arguments.args, arguments.kwargs)):
         shape = getattr(value, "shape", None)
-        if shape and not isinstance(value, (keras.KerasTensor, keras.Variable)):
+        if shape is None or isinstance(value, (keras.KerasTensor, keras.Variable)):
+            continue
+        if shape:
             return tuple(None if d is None else int(d) for d in shape)
-    return None
+        found = ()
+    return found
 
 
 def _size(variable: Any) -> int:
