@@ -60,6 +60,9 @@ OPS: tuple[str, ...] = (
     # element-wise
     "activation",  # `Node.hyperparam("activation")` names the function
     "dropout",  # `rate`; also noise layers active only in training
+    "top_k",  # routing: the k largest scores (`k`), a mixture of experts' choice
+    "experts",  # a bank of feed-forward experts tokens are routed to (`experts`, `top k`)
+    "mask",  # inside attention: the scores masked before the softmax (`kind`: causal, padding)
     # pooling and resampling
     "pool",
     "global_pool",
@@ -105,6 +108,7 @@ WEIGHTED_OPS = frozenset(
         "embedding",
         "recurrent",
         "attention",
+        "experts",
     }
 )
 #: The normalizations.

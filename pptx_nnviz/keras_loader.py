@@ -22,6 +22,7 @@ from typing import Any
 
 from .errors import InputError
 from .ir import Edge, Graph, Node, Setting, Shape, setting_text, topological_order
+from .keras_attention import attention_inside
 from .passes import hide_plumbing
 from .text import sanitize
 
@@ -582,18 +583,21 @@ class _Walker:
         trainable, non_trainable = _param_counts(op)
         settings = settings_of(op)
         nested = _functional_of(op) is not None or _is_model(op)
-        inner = None
+        inner = drawn = None  # what is inside: a nested model, a traced call, or a drawing
         if nested and not shared_with:
             inner = to_graph(op, show_ops=self.show_ops)
         elif not shared_with:
             inner = self._trace(op, knode)
+            if inner is None and not self.expand_nested:  # drawn in place: one box
+                inner = drawn = attention_inside(op, knode, self._shape)
+        opened = inner is not None and drawn is None
         outputs = knode.output_tensors
         return Node(
             id=node_id,
             name=sanitize(op.name),
             class_name=sanitize(type(op).__name__),
-            category="model" if nested or inner is not None else category_of(op),
-            op="model" if nested or inner is not None else op_of(op),
+            category="model" if nested or opened else category_of(op),
+            op="model" if nested or opened else op_of(op),
             input_shapes=tuple(self._shape(t) for t in knode.input_tensors),
             output_shapes=tuple(self._shape(t) for t in outputs),
             trainable_params=0 if shared_with else trainable,
@@ -620,7 +624,7 @@ class _Walker:
         traced = self._try_trace(op, knode)
         if traced is None:
             return None
-        graph = traced[1]
+        graph = _causal_inputs_marked(traced[1], knode)
         self.warnings.extend(graph.warnings)
         graph = replace(graph, warnings=())
         return graph if self.show_ops else hide_plumbing(graph)
@@ -726,10 +730,11 @@ class _Walker:
         return [node_id]
 
     def _shape(self, tensor: Any) -> Shape:
-        """The tensor's shape, with the sizes a trace gave unknown dimensions read as None."""
+        """The tensor's shape, with the sizes a trace gave unknown dimensions read as None
+        (and their multiples: the batch and the sequence flattened into one axis)."""
         batch, other = self.sizes
         return tuple(
-            None if d is not None and d == (batch if i == 0 else other) else d
+            None if d is not None and ((i == 0 and d == batch) or (other and d % other == 0)) else d
             for i, d in enumerate(_shape(tensor))
         )
 
@@ -765,6 +770,29 @@ class _Walker:
             non_trainable_params=non_trainable,
             inner_layers=_count_layers(model),
         )
+
+
+def _causal_inputs_marked(graph: Graph, knode: Any) -> Graph:
+    """A traced call's graph with the inputs given a causal mask marked as one (`kind`
+    causal, named 'causal mask'): the mask is computed outside the layer, where its drawing
+    cannot see it."""
+    from .keras_attention import is_causal_mask
+
+    kwargs = knode.arguments.kwargs
+    causal = {
+        name
+        for name, value in kwargs.items()
+        if getattr(value, "shape", None) is not None and is_causal_mask(value)
+    }
+    if not causal:
+        return graph
+    nodes = tuple(
+        replace(n, name="causal mask", settings=(*n.settings, ("kind", "causal")))
+        if n.op == "input" and n.name in causal
+        else n
+        for n in graph.nodes
+    )
+    return replace(graph, nodes=nodes)
 
 
 def _variables_of(knode: Any) -> list[Any]:
@@ -921,6 +949,7 @@ _OP_RULES: tuple[tuple[str, str], ...] = (
     (r"^Cast$", "cast"),
     (r"^GetItem$", "get_item"),
     (r"^(Mean|Sum|Max|Min)$", "reduce"),
+    (r"^TopK$", "top_k"),
 )
 
 
@@ -929,10 +958,26 @@ def op_of(op: Any) -> str:
     for cls in type(op).__mro__:
         for pattern, name in _OP_RULES:
             if re.search(pattern, cls.__name__):
-                return name
+                return _norm_kind(op, name) if name in ("layer_norm", "norm") else name
         if cls.__module__.startswith("keras.src.layers.layer"):
             break
     return "other"
+
+
+def _norm_kind(layer: Any, named: str) -> str:
+    """A layer normalization told from RMSNorm by what it holds: Keras's own by its
+    `rms_scaling`; another by its weights, a scale alone (RMSNorm divides by the root mean
+    square and does not centre, so it has no offset) or a scale and an offset (LayerNorm)."""
+    keras = _keras()
+    if isinstance(layer, keras.layers.LayerNormalization):
+        return "rms_norm" if getattr(layer, "rms_scaling", False) else "layer_norm"
+    weights = getattr(layer, "weights", None)
+    if not isinstance(layer, keras.layers.Layer) or not weights:
+        return named
+    vectors = [w for w in weights if len(w.shape) == 1]
+    if len(weights) == len(vectors) == 1:
+        return "rms_norm"
+    return "layer_norm" if len(weights) == len(vectors) == 2 else named
 
 
 def category_of(op: Any) -> str:
@@ -977,6 +1022,8 @@ def settings_of(op: Any) -> tuple[tuple[str, Setting], ...]:
     """The layer's key hyperparameters, typed, under the IR's fixed keys; a recorded
     activation (`keras.ops.relu`, not a layer) names its function, as the IR asks."""
     keras = _keras()
+    if op_of(op) == "top_k" and isinstance(getattr(op, "k", None), int):
+        return (("k", op.k),)
     if op_of(op) == "activation" and not isinstance(op, keras.layers.Layer):
         return (("activation", keras.src.utils.naming.to_snake_case(type(op).__name__)),)
     try:

@@ -36,6 +36,9 @@ OP_WORDS: dict[str, str] = {
     "norm": "Norm",
     "activation": "Activation",
     "dropout": "Dropout",
+    "mask": "Mask",
+    "top_k": "Top-k",
+    "experts": "Experts",
     "pool": "Pool",
     "global_pool": "GlobalPool",
     "upsample": "Upsample",
@@ -137,6 +140,19 @@ def op_word(node: Node) -> str:
         return ("Global" if op == "global_pool" else "") + (kind + "Pool" if kind else "Pool")
     if op in ("recurrent", "other"):
         return node.class_name  # the vocabulary has one word for LSTM, GRU, ...: keep theirs
+    if op == "embedding" and node.input_shapes and len(node.input_shapes[0] or ()) >= 3:
+        # an embedding of a sequence, not of ids: of the positions, rotated into each head
+        # (rotary, no weights) or added to it (learned)
+        rotary = node.params == 0 and len(node.input_shapes[0] or ()) == 4
+        return "RoPE" if rotary else "Position embedding"
+    if op == "top_k" and isinstance(node.setting("k"), int):
+        return f"Top-{node.setting('k')}"
+    if op == "experts":
+        k = node.setting("top k")
+        routed = f", top-{k}" if k else ""
+        return f"expert FFN ×{node.setting('experts')}{routed}"
+    if op == "attention" and node.inner is not None:
+        return attention_kind(node.inner) or "Attention"
     if op == "attention" and node.hyperparam("heads"):
         return "Multi-Head Attention"
     return OP_WORDS.get(op, node.class_name)
@@ -182,7 +198,8 @@ def layer_role(node: Node) -> str:
         return container_role(node)
     if node.op == "activation":
         return op_word(node)
-    return f"{op_word(node)} {settings(node)}".strip()
+    part = node.hyperparam("part")  # what it is for, in a drawing made from a configuration
+    return f"{part or op_word(node)} {settings(node)}".strip()
 
 
 def input_role(node: Node) -> str:
@@ -220,18 +237,71 @@ def describe(graph: Graph) -> str:
     return text
 
 
+def attention_kind(graph: Graph) -> str:
+    """What attention a graph computes, from its structure, or '' when it computes none:
+    projections, two products around a softmax. 'cross-attention' when the queries come from
+    another input than the keys, 'masked multi-head attention' under a causal mask,
+    'grouped-query attention' when keys and values have fewer heads than the queries."""
+    ops = Counter(n.op for n in graph.nodes)
+    softmax = any(n.op == "activation" and op_word(n) == "Softmax" for n in graph.nodes)
+    if ops["matmul"] < 2 or ops["dense"] < 3 or not softmax:
+        return ""
+    projections = [n for n in graph.nodes if n.op == "dense"]
+    heads = [h for h in map(_heads, projections[:3]) if h]
+    first = {tuple(graph.predecessors(n.id)) for n in projections[:3]}
+    if len(first) > 1 and len(graph.inputs) > 1:
+        return "cross-attention"
+    if any(n.op in ("mask", "input") and n.setting("kind") == "causal" for n in graph.nodes):
+        gqa = len(heads) >= 2 and min(heads) < max(heads)
+        return "masked grouped-query attention" if gqa else "masked multi-head attention"
+    if len(heads) >= 2 and min(heads) < max(heads):
+        return "grouped-query attention"
+    return "multi-head attention" if heads and max(heads) > 1 else "attention"
+
+
+def taught(graph: Graph) -> bool:
+    """Whether a layer's inside is one lectures draw on a slide of its own: attention, a
+    mixture of experts."""
+    return bool(attention_kind(graph)) or any(n.op == "experts" for n in graph.nodes)
+
+
+def _heads(projection: Node) -> int | None:
+    """How many heads a projection makes: its setting, or the heads axis of its output
+    (batch, length, heads, width)."""
+    heads = projection.setting("heads")
+    if isinstance(heads, int):
+        return heads
+    shape = projection.output_shape
+    return shape[2] if shape is not None and len(shape) == 4 else None
+
+
 def _describe(graph: Graph) -> str:
     body = [n for n in graph.nodes if n.op not in ("context", "weights", "input")]
     if not body:
         return "block"
-    ops = Counter(n.op for n in body)
+    kind = attention_kind(graph)
+    if kind:
+        return kind
+    experts = next((n for n in body if n.op == "experts"), None)
+    if experts is not None:
+        k = experts.setting("top k")
+        chosen = f"top-{k} of {experts.setting('experts')}" if k else experts.setting("experts")
+        return f"mixture of experts, {chosen}"
+    ops = Counter(
+        "attention" if n.op in ("block", "model") and n.inner and attention_kind(n.inner) else n.op
+        for n in body
+    )
     channels = _channels(graph, body)
     width = f", {channels}" if channels else ""
     last = body[-1]
     if ops["block"] and all(n.op in ("block", "concat") for n in body):
         return f"dense block, {ops['block']} units" if ops["concat"] else _chain(body)
     if ops["attention"] and ops["add"]:
-        return "Transformer layer" if ops["dense"] and _norms(ops) else "attention block"
+        feed_forward = ops["dense"] or any(
+            n.op in ("block", "model") and n.inner and _describe(n.inner).startswith("mixture")
+            for n in body
+        )
+        return "Transformer layer" if feed_forward and _norms(ops) else "attention block"
     if ops["depthwise_conv"]:
         kernel = next(n.hyperparam("kernel") for n in body if n.op == "depthwise_conv") or ""
         se = "SE-" if ops["multiply"] and ops["global_pool"] else ""

@@ -3,6 +3,7 @@ glued connectors, a legend and the totals."""
 
 from __future__ import annotations
 
+import re
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, replace
@@ -14,11 +15,11 @@ from ..ir import Graph, Node
 from ..layout import DENSITIES, Layout, Page, Style, Tensors, default_styles, layout_graph
 from ..passes import block_key, collapse, fold_repeats, should_collapse
 from ..repeats import graph_signature
-from ..roles import container_role, is_automatic_node
+from ..roles import container_role, is_automatic_node, taught
 from ..scene import Box, Connector, Diagram, Frame, SlideScene
 from ..text import format_count
 from ..theme import Theme
-from .boxes import box_size, display_name, layer_box, merge_symbol, node_shape
+from .boxes import box_size, display_name, layer_box, merge_symbol, node_shape, run_name
 from .common import describe_node
 from .edge_labels import edge_labels, with_labels
 from .legend import LEGEND_FONT, LegendMark, legend_and_caption, legend_height
@@ -81,7 +82,7 @@ def architecture_slides(
         plans.append(
             _Plan(
                 node.inner,
-                f"{graph.name}: {_title_of(node)}{repeat}",
+                f"{graph.name}: {_title_of(node)}{repeat}{_what(node)}",
                 _detail_key(node),
                 links(node.inner.nodes),
                 nav,
@@ -243,18 +244,37 @@ def _names(graph: Graph, prefix: str) -> dict[str, str]:
 def _title_of(node: Node) -> str:
     """A drill-down's name in its title and buttons: the block's name, or what it is when its
     layers' names are all automatic ('Transformer layer', not 'dense … add_7')."""
-    return container_role(node) if is_automatic_node(node) else node.name
+    return container_role(node) if is_automatic_node(node) else run_name(node.name)
+
+
+def _what(node: Node) -> str:
+    """' — multi-head attention' after a drill-down's title when its name does not say what
+    the block is (by `roles.describe`); '' when it does, or when only its layers would."""
+    what = container_role(node)
+    said = set(re.findall(r"[a-z0-9]+", _title_of(node).lower()))
+    if (
+        is_automatic_node(node)
+        or "×" in what
+        or set(re.findall(r"[a-z0-9]+", what.lower())) <= said
+    ):
+        return ""
+    return f" — {what}"
 
 
 def _drill_down_nodes(graph: Graph, levels: int) -> list[Node]:
-    """Nodes with an inside (blocks, nested models), `levels` deep, in reading order."""
+    """Nodes with an inside (blocks, nested models), `levels` deep, in reading order; one
+    level further, the attention and the mixtures of experts inside the last level (what a
+    lecture on a Transformer explains next)."""
     if levels <= 0:
         return []
     found = []
     for node in graph.nodes:
         if node.inner is not None and node.inner.nodes:
             found.append(node)
-            found += _drill_down_nodes(node.inner, levels - 1)
+            if levels > 1:
+                found += _drill_down_nodes(node.inner, levels - 1)
+            else:
+                found += [n for n in node.inner.nodes if n.inner is not None and taught(n.inner)]
     return found
 
 

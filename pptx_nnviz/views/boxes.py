@@ -9,6 +9,7 @@ and the automatic names stay in the alt text and the slide's notes.
 
 from __future__ import annotations
 
+import re
 from dataclasses import replace
 
 from ..geometry import Rect
@@ -81,6 +82,17 @@ def display_name(node: Node, prefix: str = "") -> str:
             # 'stem_activation' under 'stem' would read like an automatic name: say the role
             plain = is_automatic(rest, node.class_name) or rest.lower() == op_word(node).lower()
             return layer_role(node) if plain else rest
+    return run_name(name)
+
+
+def run_name(name: str) -> str:
+    """A folded run by the name its layers share when they are numbered in series:
+    'transformer_layer_0 … transformer_layer_11' reads 'transformer_layer' (the box says ×12);
+    other runs as they are ('conv4_block2 … conv4_block6')."""
+    first, _, last = name.partition(" … ")
+    stem = re.sub(r"_\d+$", "", first)
+    if last and stem != first and re.sub(r"_\d+$", "", last) == stem:
+        return stem
     return name
 
 

@@ -1,0 +1,147 @@
+"""Attention, normalizations and mixtures of experts drawn as they are taught: Keras's
+attention built-ins opened from their configuration (Q, K, V projections with their heads, the
+scaled scores, the mask, the softmax, the weighted sum, the output projection), the kind of
+attention named from the structure (self, causal, cross, grouped-query), RMSNorm told from
+LayerNorm by its weights, and a mixture of experts by its router and top-k."""
+
+from __future__ import annotations
+
+import keras
+import pytest
+from deck_checks import all_shapes, check_deck
+from openxml_audit import validate_pptx
+from pptx import Presentation
+
+from pptx_nnviz.deck import build_deck
+from pptx_nnviz.keras_loader import to_graph
+from pptx_nnviz.roles import attention_kind, describe, layer_role
+from pptx_nnviz.simplify import simplify
+
+
+def _attention(graph):
+    return next(n for n in graph.nodes if n.op == "attention")
+
+
+def _encoder(causal: bool = False, mask: bool = False) -> keras.Model:
+    tokens = keras.Input((None, 32), name="tokens")
+    inputs = [tokens]
+    kwargs = {"use_causal_mask": True} if causal else {}
+    if mask:
+        padding = keras.Input((None, None), dtype="bool", name="padding")
+        inputs.append(padding)
+        kwargs["attention_mask"] = padding
+    attended = keras.layers.MultiHeadAttention(4, 8, dropout=0.1, name="attend")(
+        tokens, tokens, **kwargs
+    )
+    x = keras.layers.LayerNormalization(name="norm")(
+        keras.layers.Add(name="residual")([tokens, attended])
+    )
+    return keras.Model(inputs, keras.layers.Dense(32, name="head")(x))
+
+
+def test_multi_head_attention_is_drawn_from_its_configuration():
+    model = _encoder(mask=True)
+    graph = to_graph(model)
+    node = _attention(graph)
+    inner = node.inner
+    assert inner is not None and node.category == "attention"
+    parts = [n.hyperparam("part") for n in inner.nodes]
+    assert parts[:2] == [None, "Q projection"] and "K projection" in parts
+    assert {"V projection", "Q·Kᵀ / √8", "padding mask", "weights · V", "output projection"} <= set(
+        parts
+    )
+    assert [layer_role(n) for n in inner.nodes if n.hyperparam("part") == "Q projection"] == [
+        "Q projection 4 heads × 8"
+    ]
+    # self-attention: one input feeds the three projections
+    assert inner.inputs == ("sequence",) and len(inner.successors("sequence")) == 3
+    layer = model.get_layer("attend")
+    assert node.params == sum(n.params for n in inner.nodes) == layer.count_params()
+    assert graph.total_params == model.count_params()
+    assert layer_role(node) == "multi-head attention"
+
+
+def test_the_kind_of_attention_is_read_from_the_structure():
+    assert attention_kind(_attention(to_graph(_encoder())).inner) == "multi-head attention"
+    causal = _attention(to_graph(_encoder(causal=True))).inner
+    assert attention_kind(causal) == "masked multi-head attention"
+    assert any(n.op == "mask" and n.setting("kind") == "causal" for n in causal.nodes)
+
+    decoder = keras.Input((None, 16), name="decoder_sequence")
+    memory = keras.Input((None, 24), name="encoder_output")
+    cross = keras.layers.MultiHeadAttention(2, 8, name="cross")(decoder, memory)
+    inner = _attention(to_graph(keras.Model([decoder, memory], cross))).inner
+    assert attention_kind(inner) == "cross-attention"
+    q = next(n for n in inner.nodes if n.hyperparam("part") == "Q projection")
+    v = next(n for n in inner.nodes if n.hyperparam("part") == "V projection")
+    assert inner.predecessors(q.id) == ["query"] and inner.predecessors(v.id) == ["value"]
+
+    x = keras.Input((None, 32), name="x")
+    grouped = keras.layers.GroupQueryAttention(8, 4, 2, name="gqa")(x, x)
+    graph = to_graph(keras.Model(x, grouped))
+    node = _attention(graph)
+    assert attention_kind(node.inner) == "grouped-query attention"
+    assert node.params == sum(n.params for n in node.inner.nodes) == graph.total_params
+
+
+def test_a_deck_opens_attention_on_a_slide_of_its_own(tmp_path):
+    path = build_deck(to_graph(_encoder(mask=True)), tmp_path / "mha.pptx", views=["architecture"])
+    prs = Presentation(str(path))
+    slide = next(s for s in prs.slides if "attend" in s.shapes.title.text_frame.text)
+    assert "multi-head attention" in slide.shapes.title.text_frame.text
+    texts = {s.text_frame.text for s in all_shapes(slide.shapes) if s.has_text_frame}
+    for words in ("Q projection", "K projection", "V projection", "Q·Kᵀ", "Softmax", "weights · V"):
+        assert any(words in t for t in texts), (words, texts)
+    for report in check_deck(path):
+        assert report.problems == {}, f"slide {report.number}: {report.problems}"
+    assert validate_pptx(path).is_valid
+
+
+def test_rms_norm_is_told_from_layer_norm_by_its_weights():
+    class ScaleNorm(keras.layers.Layer):  # only a scale: RMSNorm, whatever its class says
+        def build(self, shape):
+            self.scale = self.add_weight(shape=(shape[-1],), name="scale")
+
+        def call(self, x):
+            return x * keras.ops.rsqrt(keras.ops.mean(x * x, axis=-1, keepdims=True)) * self.scale
+
+    class CenteredNorm(ScaleNorm):  # a scale and an offset: LayerNorm
+        def build(self, shape):
+            super().build(shape)
+            self.offset = self.add_weight(shape=(shape[-1],), name="offset")
+
+    ScaleNorm.__name__, CenteredNorm.__name__ = "MyLayerNorm", "MyOtherNormalization"
+    x = keras.Input((None, 8))
+    y = CenteredNorm(name="centred")(ScaleNorm(name="scaled")(x))
+    z = keras.layers.LayerNormalization(rms_scaling=True, name="rms")(y)
+    graph = to_graph(keras.Model(x, z))
+    ops = {n.name: n.op for n in graph.nodes}
+    assert (
+        ops["scaled"] == "rms_norm" and ops["centred"] == "layer_norm" and ops["rms"] == "rms_norm"
+    )
+
+
+def test_a_mixture_of_experts_reads_router_top_k_and_experts():
+    keras_hub = pytest.importorskip("keras_hub")
+    backbone = keras_hub.models.MixtralBackbone(
+        vocabulary_size=64,
+        num_layers=1,
+        num_query_heads=2,
+        hidden_dim=32,
+        intermediate_dim=64,
+        num_key_value_heads=1,
+        num_experts=4,
+        top_k=2,
+    )
+    graph = simplify(to_graph(backbone))
+    layer = next(n for n in graph.nodes if n.inner is not None)
+    assert describe(layer.inner) == "Transformer layer"
+    moe = next(n for n in layer.inner.nodes if n.inner and describe(n.inner).startswith("mixture"))
+    assert describe(moe.inner) == "mixture of experts, top-2 of 4"
+    experts = next(n for n in moe.inner.nodes if n.op == "experts")
+    assert layer_role(experts) == "expert FFN ×4, top-2"
+    assert moe.params == sum(n.params for n in moe.inner.nodes) and experts.params > moe.params // 2
+    attention = next(n for n in layer.inner.nodes if n.inner and attention_kind(n.inner))
+    assert attention_kind(attention.inner) == "masked grouped-query attention"
+    norms = [n for n in layer.inner.nodes if n.op.endswith("norm")]
+    assert norms and all(n.op == "rms_norm" for n in norms)
