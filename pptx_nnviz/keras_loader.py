@@ -889,7 +889,7 @@ _CATEGORY_RULES: tuple[tuple[str, str], ...] = (
     (r"Embedding", "embedding"),
     (r"Conv", "conv"),
     (r"Pooling|^MaxPool|^AvgPool", "pooling"),
-    (r"Normalization$", "normalization"),
+    (r"Normalization$|Norm$", "normalization"),
     (r"^(Dense|EinsumDense)$", "dense"),
     (r"Dropout|GaussianNoise|ActivityRegularization", "dropout"),
     (r"^(Activation|ReLU|LeakyReLU|PReLU|ELU|Softmax|ThresholdedReLU)$", "activation"),

@@ -422,4 +422,4 @@ def test_columns_never_break_between_a_conv_and_its_bn_and_activation(units):
 
 def _shows(scene, node) -> bool:
     """Whether the slide draws the inside of `node` (by its title)."""
-    return re.match(rf".*: {re.escape(node.name)}( \(|$)", scene.title) is not None
+    return re.match(rf".*: {re.escape(node.name)}( \(| —|$)", scene.title) is not None

@@ -248,15 +248,13 @@ def _title_of(node: Node) -> str:
 
 
 def _what(node: Node) -> str:
-    """' — multi-head attention' after a drill-down's title when its name does not say what
-    the block is (by `roles.describe`); '' when it does, or when only its layers would."""
+    """' — masked multi-head attention' after the title of an attention's or a mixture of
+    experts' drill-down when its name does not say which (`roles.attention_kind`)."""
+    if node.inner is None or not taught(node.inner) or is_automatic_node(node):
+        return ""
     what = container_role(node)
     said = set(re.findall(r"[a-z0-9]+", _title_of(node).lower()))
-    if (
-        is_automatic_node(node)
-        or "×" in what
-        or set(re.findall(r"[a-z0-9]+", what.lower())) <= said
-    ):
+    if set(re.findall(r"[a-z0-9]+", what.lower())) <= said:
         return ""
     return f" — {what}"
 
