@@ -744,12 +744,31 @@ class _Walker:
         for node_id, variables in self._variables.items():
             fresh = [v for v in variables if id(v) not in self._owned]
             self._owned.update(id(v) for v in fresh)
-            if fresh:
+            if fresh and self.nodes[node_id].op in _MERGES_OF_WEIGHTS:
+                self._weights_node(node_id, fresh)
+            elif fresh:
                 trainable = sum(_size(v) for v in fresh if v.trainable)
                 frozen = sum(_size(v) for v in fresh if not v.trainable)
                 self.nodes[node_id] = replace(
                     self.nodes[node_id], trainable_params=trainable, non_trainable_params=frozen
                 )
+
+    def _weights_node(self, user: str, variables: list[Any]) -> None:
+        """A node for weights an operation merges with a tensor (a position embedding added
+        to the patches): drawn as the merge's other input, as people draw it."""
+        node_id = self._unique_id(user.rsplit("/", 1)[0] + "/weights" if "/" in user else "weights")
+        self.nodes[node_id] = Node(
+            id=node_id,
+            name=", ".join(sanitize(v.path.rsplit("/", 1)[-1]) for v in variables),
+            class_name="Weights",
+            category="input",
+            op="weights",
+            output_shapes=tuple(tuple(int(d) for d in v.shape) for v in variables),
+            trainable_params=sum(_size(v) for v in variables if v.trainable),
+            non_trainable_params=sum(_size(v) for v in variables if not v.trainable),
+        )
+        for v in variables:
+            self._add_edge(node_id, user, tuple(int(d) for d in v.shape))
 
     def opaque_node(self, model: Any) -> Node:
         """One box for a model whose layer graph cannot be traced (subclassed)."""
@@ -793,6 +812,10 @@ def _causal_inputs_marked(graph: Graph, knode: Any) -> Graph:
         for n in graph.nodes
     )
     return replace(graph, nodes=nodes)
+
+
+#: Operations whose weights are drawn as an input of their own (`_Walker._weights_node`).
+_MERGES_OF_WEIGHTS = frozenset({"add", "subtract", "multiply", "concat"})
 
 
 def _variables_of(knode: Any) -> list[Any]:

@@ -244,12 +244,16 @@ def attention_kind(graph: Graph) -> str:
     'grouped-query attention' when keys and values have fewer heads than the queries."""
     ops = Counter(n.op for n in graph.nodes)
     softmax = any(n.op == "activation" and op_word(n) == "Softmax" for n in graph.nodes)
-    if ops["matmul"] < 2 or ops["dense"] < 3 or not softmax:
+    if ops["matmul"] < 2 or ops["dense"] < 2 or not softmax:  # Q, K, V may be one projection
         return ""
     projections = [n for n in graph.nodes if n.op == "dense"]
-    heads = [h for h in map(_heads, projections[:3]) if h]
-    first = {tuple(graph.predecessors(n.id)) for n in projections[:3]}
-    if len(first) > 1 and len(graph.inputs) > 1:
+    heads = [h for h in map(_heads, projections[:3]) if h] or [
+        n.output_shape[1]
+        for n in graph.nodes
+        if n.op == "matmul" and n.output_shape is not None and len(n.output_shape) == 4
+    ][:1]
+    read = {s for n in projections for s in graph.predecessors(n.id) if graph.node(s).op == "input"}
+    if len(read) > 1:  # queries from one input, keys and values from another
         return "cross-attention"
     if any(n.op in ("mask", "input") and n.setting("kind") == "causal" for n in graph.nodes):
         gqa = len(heads) >= 2 and min(heads) < max(heads)
@@ -291,31 +295,29 @@ def _describe(graph: Graph) -> str:
         "attention" if n.op in ("block", "model") and n.inner and attention_kind(n.inner) else n.op
         for n in body
     )
+    ops["skip"] = sum(_joins_a_fork(graph, n) for n in body if n.op == "add")
     channels = _channels(graph, body)
     width = f", {channels}" if channels else ""
     last = body[-1]
     if ops["block"] and all(n.op in ("block", "concat") for n in body):
         return f"dense block, {ops['block']} units" if ops["concat"] else _chain(body)
-    if ops["attention"] and ops["add"]:
-        feed_forward = ops["dense"] or any(
-            n.op in ("block", "model") and n.inner and _describe(n.inner).startswith("mixture")
-            for n in body
-        )
+    if ops["attention"] and ops["skip"]:
+        feed_forward = ops["dense"] or any(_feed_forward(n) for n in body)
         return "Transformer layer" if feed_forward and _norms(ops) else "attention block"
     if ops["depthwise_conv"]:
         kernel = next(n.hyperparam("kernel") for n in body if n.op == "depthwise_conv") or ""
         se = "SE-" if ops["multiply"] and ops["global_pool"] else ""
         # an inverted bottleneck expands and projects (or squeezes and excites) around it
-        separable = "residual depthwise separable" if ops["add"] else "depthwise separable"
+        separable = "residual depthwise separable" if ops["skip"] else "depthwise separable"
         kind = "MBConv" if ops["conv"] >= 2 else separable
         return f"{se}{kind} {kernel}{width}".strip()
     if last.op == "concat" and ops["concat"] == 1 and _fan_out(graph) >= 3:
         return "inception"
     if last.op == "concat" and len(graph.edges_into(last.id)) == 2 and ops["concat"] == 1:
         return "dense unit"
-    if ops["add"] and ops["conv"] >= 3 and _bottleneck(body):
+    if ops["skip"] and ops["conv"] >= 3 and _bottleneck(body):
         return f"residual bottleneck{width}"
-    if ops["add"] and (ops["conv"] or ops["dense"]):
+    if ops["skip"] and (ops["conv"] or ops["dense"]):
         return f"residual block{width}"
     if ops["multiply"] and ops["global_pool"]:
         return f"squeeze-excite{width}"
@@ -323,7 +325,53 @@ def _describe(graph: Graph) -> str:
         return "inception"
     if _transition(body):
         return f"transition{width}"
+    if _patchifies(graph, body):
+        return "patch embedding"
     return _chain(body)
+
+
+def _joins_a_fork(graph: Graph, merge: Node) -> bool:
+    """Whether two inputs of a merge come from one node (a residual connection joins a
+    branch back to where it forked), not from unrelated sources (a position embedding
+    added to the patches)."""
+    reached: list[set[str]] = []
+    for source in graph.predecessors(merge.id):
+        seen, todo = set(), [source]
+        while todo:
+            node = todo.pop()
+            if node not in seen:
+                seen.add(node)
+                todo += graph.predecessors(node)
+        if any(seen & other for other in reached):
+            return True
+        reached.append(seen)
+    return False
+
+
+def _feed_forward(node: Node) -> bool:
+    """A sublayer of dense layers (an MLP, its output projection) or a mixture of experts."""
+    if node.op not in ("block", "model") or node.inner is None:
+        return False
+    inner = node.inner
+    ops = {n.op for n in inner.nodes}
+    return ("dense" in ops or "experts" in ops) and not attention_kind(inner)
+
+
+def _patchifies(graph: Graph, body: list[Node]) -> bool:
+    """A convolution cutting the input into patches (stride as large as its kernel) whose
+    output the block flattens into a sequence: a Vision Transformer's patch embedding."""
+    convs = [n for n in body if n.op == "conv"]
+    if len(convs) != 1:
+        return False
+    kernel, strides = convs[0].setting("kernel"), convs[0].setting("strides")
+    patched = kernel is not None and kernel == strides and max(_flat_ints(kernel)) > 1
+    sequence = body[-1].output_shape is not None and len(body[-1].output_shape) == 3
+    return patched and sequence
+
+
+def _flat_ints(value: object) -> list[int]:
+    values = value if isinstance(value, tuple) else (value,)
+    return [v for v in values if isinstance(v, int)] or [0]
 
 
 def _transition(body: list[Node]) -> bool:

@@ -145,3 +145,57 @@ def test_a_mixture_of_experts_reads_router_top_k_and_experts():
     assert attention_kind(attention.inner) == "masked grouped-query attention"
     norms = [n for n in layer.inner.nodes if n.op.endswith("norm")]
     assert norms and all(n.op == "rms_norm" for n in norms)
+
+
+def test_weights_added_to_a_sequence_are_drawn_as_its_other_input():
+    """A position embedding a layer adds as a weight of its own: an input of the add (not
+    parameters of the add), and no residual connection (nothing forked)."""
+
+    class Patches(keras.layers.Layer):
+        def __init__(self, **kwargs):
+            super().__init__(**kwargs)
+            self.patchify = keras.layers.Conv2D(16, 4, strides=4, name="patchify")
+            self.flat = keras.layers.Reshape((16, 16), name="flat")
+
+        def build(self, shape):
+            self.positions = self.add_weight(shape=(16, 16), name="positions")
+
+        def call(self, images):
+            return self.flat(self.patchify(images)) + self.positions
+
+    images = keras.Input((16, 16, 3), name="images")
+    model = keras.Model(images, Patches(name="patches")(images))
+    graph = to_graph(model)
+    node = next(n for n in graph.nodes if n.inner is not None)
+    add = next(n for n in node.inner.nodes if n.op == "add")
+    sources = [node.inner.node(s) for s in node.inner.predecessors(add.id)]
+    assert len(sources) == 2 and add.params == 0
+    weights = next(s for s in sources if s.op == "weights")
+    assert weights.name == "positions" and weights.params == 16 * 16
+    assert describe(node.inner) == "patch embedding"
+    assert node.params == sum(n.params for n in node.inner.nodes) == model.count_params()
+
+
+def test_a_vit_deck_opens_its_blocks_and_their_attention_at_the_default_depth(tmp_path):
+    keras_hub = pytest.importorskip("keras_hub")
+    vit = keras_hub.models.ViTBackbone(
+        image_shape=(32, 32, 3),
+        patch_size=8,
+        num_layers=2,
+        num_heads=2,
+        hidden_dim=32,
+        mlp_dim=64,
+    )
+    path = build_deck(to_graph(vit), tmp_path / "vit.pptx", views=["architecture"])
+    prs = Presentation(str(path))
+    titles = [s.shapes.title.text_frame.text for s in prs.slides]
+    assert any(t.endswith("vit_encoder") for t in titles), titles
+    assert any("mha — multi-head attention" in t for t in titles), titles
+    block = next(s for s, t in zip(prs.slides, titles) if "transformer_block" in t)
+    boxes = {s.name: s for s in all_shapes(block.shapes)}
+    norm, attention = boxes["ln_1"], boxes["mha"]
+    # drawn as a column: the norm above the attention, one under the other
+    assert norm.top + norm.height <= attention.top
+    assert abs((norm.left + norm.width / 2) - (attention.left + attention.width / 2)) < 2 * 12700
+    for report in check_deck(path):
+        assert report.problems == {}, f"slide {report.number}: {report.problems}"

@@ -15,7 +15,7 @@ from ..ir import Graph, Node
 from ..layout import DENSITIES, Layout, Page, Style, Tensors, default_styles, layout_graph
 from ..passes import block_key, collapse, fold_repeats, should_collapse
 from ..repeats import graph_signature
-from ..roles import container_role, is_automatic_node, taught
+from ..roles import container_role, describe, is_automatic_node, taught
 from ..scene import Box, Connector, Diagram, Frame, SlideScene
 from ..text import format_count
 from ..theme import Theme
@@ -182,7 +182,23 @@ def _deck_drawings(
                     if not cut:  # never cut a drawing to turn it
                         drawings[i] = (drawn, turned)
             _one_density(members, plans, sizings, drawings)
+        _columns_as_taught(plans, sizings, drawings)
     return drawings
+
+
+def _columns_as_taught(
+    plans: list[_Plan], sizings: list[_Sizing], drawings: list[tuple[Graph, Layout]]
+) -> None:
+    """Transformer layers drawn as the column every lecture draws (norm, sublayer, add down
+    the slide, residuals at the side) wherever that keeps the drawing on as few pages,
+    whole."""
+    for i, plan in enumerate(plans):
+        drawn, layout = drawings[i]
+        if plan.about is None or layout.direction == "TB" or describe(plan.graph) != LAYER:
+            continue
+        column = replace(sizings[i], direction="TB").layout(drawn, _names(drawn, plan.prefix))
+        if len(column.pages) <= len(layout.pages) and column.whole >= layout.whole:
+            drawings[i] = (drawn, column)
 
 
 def _one_density(
@@ -209,6 +225,9 @@ def _one_density(
 def _first(members: list[int], drawings: list[tuple[Graph, Layout]], flow: str) -> int:
     return next(i for i in members if drawings[i][1].direction == flow)
 
+
+#: What `roles.describe` calls a Transformer layer.
+LAYER = "Transformer layer"
 
 #: Two blocks are of one family when this share of their operations is common to both.
 FAMILY = 0.85
@@ -269,11 +288,24 @@ def _drill_down_nodes(graph: Graph, levels: int) -> list[Node]:
     for node in graph.nodes:
         if node.inner is not None and node.inner.nodes:
             found.append(node)
-            if levels > 1:
+            if _stack(node.inner):  # a stack of layers: opening it takes no level
+                found += _drill_down_nodes(node.inner, levels)
+            elif levels > 1:
                 found += _drill_down_nodes(node.inner, levels - 1)
             else:
                 found += [n for n in node.inner.nodes if n.inner is not None and taught(n.inner)]
     return found
+
+
+def _stack(graph: Graph) -> bool:
+    """Whether a graph is mostly a stack of layers with insides of their own (a Transformer
+    encoder, a stage of Swin blocks): two or more of one kind (by `roles.describe`), the
+    containers holding nearly all its parameters."""
+    containers = [n for n in graph.nodes if n.inner is not None and n.inner.nodes]
+    kinds = Counter(container_role(n) for n in containers)
+    total = sum(n.params for n in graph.nodes)
+    alike = max(kinds.values(), default=0) >= 2
+    return alike and sum(n.params for n in containers) >= 0.9 * total > 0
 
 
 def _detail_key(node: Node) -> str:
@@ -574,5 +606,9 @@ def _architecture_notes(
 
 
 def _repetitions(node: Node) -> list[str]:
+    """The names of a folded run's repetitions: a repeated layer's own, a block's by the
+    block its layers' names give."""
+    if node.op != "block":
+        return list(node.members) if len(node.members) == node.repeat else [node.name]
     names = list(dict.fromkeys(block_key(m) or m for m in node.members))
     return names if len(names) == node.repeat else [node.name]
