@@ -21,7 +21,17 @@ from pathlib import Path
 from typing import Any
 
 from .errors import InputError
-from .ir import Edge, Graph, Node, Setting, Shape, setting_text, topological_order
+from .ir import (
+    NORM_OPS,
+    PLUMBING_OPS,
+    Edge,
+    Graph,
+    Node,
+    Setting,
+    Shape,
+    setting_text,
+    topological_order,
+)
 from .keras_attention import attention_inside
 from .passes import hide_plumbing
 from .text import sanitize
@@ -532,7 +542,7 @@ class _Walker:
                 self._variables[node_id] = _variables_of(knode)
                 constants = _constants_of(knode)
                 if constants is not None and not node.plumbing:
-                    self._constants[node_id] = constants
+                    self._constants[node_id] = self._sized(constants)
             self.nodes[node_id] = node
             produced[(id(op), node_index)] = [node_id] * max(1, len(knode.output_tensors))
             for source, tensor in zip(sources, knode.input_tensors, strict=True):
@@ -591,13 +601,17 @@ class _Walker:
             if inner is None and not self.expand_nested:  # drawn in place: one box
                 inner = drawn = attention_inside(op, knode, self._shape)
         opened = inner is not None and drawn is None
+        kind = op  # what decides the op: the layer, or the one operation it wraps
+        if not nested and inner is None and op_of(op) == "other":
+            kind = _wrapped_operation(op, knode) or op
+            settings = settings_of(kind) if kind is not op else settings
         outputs = knode.output_tensors
         return Node(
             id=node_id,
             name=sanitize(op.name),
             class_name=sanitize(type(op).__name__),
-            category="model" if nested or opened else category_of(op),
-            op="model" if nested or opened else op_of(op),
+            category="model" if nested or opened else category_of(kind),
+            op="model" if nested or opened else op_of(kind),
             input_shapes=tuple(self._shape(t) for t in knode.input_tensors),
             output_shapes=tuple(self._shape(t) for t in outputs),
             trainable_params=0 if shared_with else trainable,
@@ -684,7 +698,9 @@ class _Walker:
 
         first: Exception | None = None
         for sizes, dense in TRIALS:
-            walker = _Walker(self.expand_nested, self.show_ops, self.depth + 1, sizes)
+            # tensors of an enclosing trace come with its sizes: read those as unknown too
+            known = tuple(o if t is None else t for t, o in zip(sizes, self.sizes))
+            walker = _Walker(self.expand_nested, self.show_ops, self.depth + 1, known)
             try:
                 with traced_call(layer, args, kwargs, sizes, dense) as (function, _):
                     return (sizes, dense), walker.graph(function, name, traced=layer)
@@ -732,10 +748,14 @@ class _Walker:
     def _shape(self, tensor: Any) -> Shape:
         """The tensor's shape, with the sizes a trace gave unknown dimensions read as None
         (and their multiples: the batch and the sequence flattened into one axis)."""
+        return self._sized(_shape(tensor))
+
+    def _sized(self, shape: Shape) -> Shape:
+        """A shape with the sizes a trace gave unknown dimensions read as None."""
         batch, other = self.sizes
         return tuple(
             None if d is not None and ((i == 0 and d == batch) or (other and d % other == 0)) else d
-            for i, d in enumerate(_shape(tensor))
+            for i, d in enumerate(shape)
         )
 
     def _count_operation_variables(self) -> None:
@@ -789,6 +809,39 @@ class _Walker:
             non_trainable_params=non_trainable,
             inner_layers=_count_layers(model),
         )
+
+
+def _wrapped_operation(layer: Any, knode: Any) -> Any | None:
+    """The one operation a custom layer without weights or sublayers performs (keras_hub's
+    Padder is a pad), if it is one of _WRAPPED_OPS: its call traced on this call's inputs;
+    None if it does more, or if its call cannot be traced."""
+    from .keras_tracing import TRIALS, traced_call
+
+    keras = _keras()
+    if (
+        not isinstance(layer, keras.layers.Layer)
+        or type(layer).__module__.startswith("keras.")
+        or layer.weights
+        or layer._flatten_layers(include_self=False, recursive=False)
+    ):
+        return None
+    arguments = knode.arguments
+    for sizes, dense in TRIALS:
+        try:
+            with traced_call(
+                layer, tuple(arguments.args), dict(arguments.kwargs), sizes, dense
+            ) as (function, _):
+                done = [o for o in function.operations if not _is_input_layer(o)]
+        except Exception:  # the call needs other sizes, or cannot be traced at all
+            continue
+        alone = done[0] if len(done) == 1 else None
+        # only what one operation means by itself: a merge with a constant is not a merge
+        return alone if alone is not None and op_of(alone) in _WRAPPED_OPS else None
+    return None
+
+
+#: Operations a custom layer made of nothing else is drawn as (`_wrapped_operation`).
+_WRAPPED_OPS = PLUMBING_OPS | {"activation", "dropout", "upsample", "global_pool", "pool"}
 
 
 def _causal_inputs_marked(graph: Graph, knode: Any) -> Graph:
@@ -1004,14 +1057,30 @@ def _norm_kind(layer: Any, named: str) -> str:
 
 
 def category_of(op: Any) -> str:
-    """The category of a layer, from its class or the first known class it derives from."""
+    """The category of a layer, from its class or the first known class it derives from;
+    else from the operation it performs (`keras.ops.gelu` is an activation)."""
     for cls in type(op).__mro__:
         for pattern, category in _CATEGORY_RULES:
             if re.search(pattern, cls.__name__):
                 return category
         if cls.__module__.startswith("keras.src.layers.layer"):
             break
-    return "other"
+    return _CATEGORY_OF_OP.get(op_of(op), "other")
+
+
+#: The category of an operation no class rule names.
+_CATEGORY_OF_OP: dict[str, str] = {
+    "activation": "activation",
+    "dropout": "dropout",
+    "pool": "pooling",
+    "global_pool": "pooling",
+    **dict.fromkeys(NORM_OPS, "normalization"),
+    **dict.fromkeys(PLUMBING_OPS, "reshape"),
+    **dict.fromkeys(
+        ("add", "subtract", "multiply", "divide", "concat", "average", "maximum", "minimum"),
+        "merge",
+    ),
+}
 
 
 # --------------------------------------------------------------------------- hyperparameters

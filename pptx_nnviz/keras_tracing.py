@@ -70,6 +70,13 @@ def traced_call(
         names = _parameter_names(layer, len(args))
         inputs: list[Any] = []
         originals: list[Any] = []
+        # an argument may share its name with a sublayer ('segments'): names must be unique
+        taken = {x.name for x in layer._flatten_layers(include_self=True, recursive=True)}
+
+        def unique(name: str) -> str:
+            used = taken | {t.name for t in inputs}
+            candidate = name if name not in used else f"{name}_input"
+            return candidate if candidate not in used else f"{name}_{len(inputs)}"
 
         def fresh(value: Any, name: str) -> Any:
             if not isinstance(value, keras.KerasTensor):
@@ -82,7 +89,7 @@ def traced_call(
                 batch_shape=shape,
                 dtype=value.dtype,
                 sparse=False if dense else getattr(value, "sparse", False),
-                name=name if name not in {t.name for t in inputs} else f"{name}_{len(inputs)}",
+                name=unique(name),
             )
             inputs.append(tensor)
             return tensor

@@ -327,7 +327,30 @@ def _describe(graph: Graph) -> str:
         return f"transition{width}"
     if _patchifies(graph, body):
         return "patch embedding"
+    learned = [n for n in graph.nodes if n.op == "weights" and _feeds(graph, n, "add")]
+    others = WEIGHTED_OPS - {"embedding"}
+    if ops["embedding"] + len(learned) >= 2 and ops["add"] and not any(ops[o] for o in others):
+        return _embeddings([n for n in graph.nodes if n in body or n in learned])
     return _chain(body)
+
+
+def _embeddings(nodes: list[Node]) -> str:
+    """Embeddings summed, by what each embeds: 'token + position embedding', 'token +
+    position + segment embedding' (the ids embedded first are the tokens; weights added
+    as they are, one vector per position, are the positions)."""
+    words = []
+    for node in nodes:
+        if node.op == "weights":
+            words.append("position")
+        elif node.op == "embedding":
+            ids = op_word(node) not in ("Position embedding", "RoPE")
+            words.append(("segment" if "token" in words else "token") if ids else "position")
+    order = ("token", "position", "segment")  # as the papers list them
+    return " + ".join(sorted(words, key=order.index)) + " embedding"
+
+
+def _feeds(graph: Graph, node: Node, op: str) -> bool:
+    return any(graph.node(t).op == op for t in graph.successors(node.id))
 
 
 def _joins_a_fork(graph: Graph, merge: Node) -> bool:

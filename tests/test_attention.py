@@ -199,3 +199,42 @@ def test_a_vit_deck_opens_its_blocks_and_their_attention_at_the_default_depth(tm
     assert abs((norm.left + norm.width / 2) - (attention.left + attention.width / 2)) < 2 * 12700
     for report in check_deck(path):
         assert report.problems == {}, f"slide {report.number}: {report.problems}"
+
+
+def test_a_custom_layer_wrapping_one_operation_is_that_operation():
+    """A weightless custom layer whose call is one operation (keras_hub's Padder pads) is
+    drawn as that operation, so a pad before a conv folds into it; a recorded activation
+    function is coloured as an activation."""
+
+    class Padder(keras.layers.Layer):
+        def call(self, x):
+            return keras.ops.pad(x, [[0, 0], [1, 1], [0, 0]])
+
+    x = keras.Input((None, 8), name="features")
+    y = keras.ops.gelu(keras.layers.Conv1D(8, 3, name="stem")(Padder(name="padder")(x)))
+    graph = to_graph(keras.Model(x, y))
+    padder = next(n for n in graph.nodes if n.name == "padder")
+    assert padder.op == "pad" and padder.class_name == "Padder"
+    assert not any(n.name == "padder" for n in simplify(graph).nodes)
+    gelu = next(n for n in graph.nodes if n.op == "activation")
+    assert gelu.category == "activation" and layer_role(gelu) == "GELU"
+
+
+def test_summed_embeddings_read_token_position_segment():
+    class Embeddings(keras.layers.Layer):
+        def __init__(self, **kwargs):
+            super().__init__(**kwargs)
+            self.tokens = keras.layers.Embedding(50, 16, name="tokens")
+            self.segments = keras.layers.Embedding(2, 16, name="segments")
+
+        def build(self, shapes):
+            self.positions = self.add_weight(shape=(12, 16), name="positions")
+
+        def call(self, ids, segments):
+            return self.tokens(ids) + self.positions + self.segments(segments)
+
+    ids = keras.Input((12,), dtype="int32", name="ids")
+    segments = keras.Input((12,), dtype="int32", name="segment_ids")
+    graph = to_graph(keras.Model([ids, segments], Embeddings(name="embed")(ids, segments)))
+    node = next(n for n in graph.nodes if n.inner is not None)
+    assert describe(node.inner) == "token + position + segment embedding"

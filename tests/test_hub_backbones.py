@@ -10,6 +10,7 @@ import pytest
 
 from pptx_nnviz.ir import Graph, Node
 from pptx_nnviz.keras_loader import to_graph
+from pptx_nnviz.keras_tracing import SIZES
 
 keras_hub = pytest.importorskip("keras_hub")
 
@@ -41,6 +42,20 @@ def _calls_by_class(graph: Graph, found: dict[str, set[bool]]) -> dict[str, set[
     return found
 
 
+#: The length a trace gives unknown sequence lengths (keras_tracing.SIZES): never drawn.
+TRACE_SIZE = max(d for sizes in SIZES for d in sizes if d)
+
+
+def _shapes(graph: Graph, path: str = ""):
+    for node in graph.nodes:
+        for shape in (*node.input_shapes, *node.output_shapes):
+            yield path + node.name, shape
+        if node.inner is not None:
+            yield from _shapes(node.inner, path + node.name + "/")
+    for edge in graph.edges:
+        yield f"{path}{edge.source}->{edge.target}", edge.shape
+
+
 @pytest.mark.parametrize("cls", hub_configs.backbone_classes(), ids=lambda c: c.__name__)
 def test_a_backbone_opens_and_its_numbers_add_up(cls: type) -> None:
     try:
@@ -60,5 +75,7 @@ def test_a_backbone_opens_and_its_numbers_add_up(cls: type) -> None:
     said = {w.split(" ", 1)[0] for w in graph.warnings if "drawn as one box" in w}
     mixed = {c for c, opened in _calls_by_class(graph, {}).items() if len(opened) > 1}
     assert mixed <= said, f"calls of one class drawn both opened and as one box: {mixed - said}"
+    leaked = [f"{p}: {s}" for p, s in _shapes(graph) if any(d and d % TRACE_SIZE == 0 for d in s)]
+    assert not leaked, f"a size of the trace read as a real one: {leaked[:3]}"
     for text in graph.warnings:  # the report: what stayed one box, and why
         warnings.warn(f"{cls.__name__}: {text}", stacklevel=1)
