@@ -238,3 +238,24 @@ def test_summed_embeddings_read_token_position_segment():
     graph = to_graph(keras.Model([ids, segments], Embeddings(name="embed")(ids, segments)))
     node = next(n for n in graph.nodes if n.inner is not None)
     assert describe(node.inner) == "token + position + segment embedding"
+
+
+def test_a_traced_attention_has_its_parts_labelled():
+    keras_hub = pytest.importorskip("keras_hub")
+    llama = keras_hub.models.LlamaBackbone(
+        vocabulary_size=64,
+        num_layers=1,
+        num_query_heads=2,
+        hidden_dim=32,
+        intermediate_dim=64,
+        num_key_value_heads=1,
+    )
+    graph = simplify(to_graph(llama))
+    layer = next(n for n in graph.nodes if n.inner is not None)
+    attention = next(n for n in layer.inner.nodes if n.inner and attention_kind(n.inner))
+    parts = {n.name: n.hyperparam("part") for n in attention.inner.nodes if n.hyperparam("part")}
+    assert parts["query"] == "Q projection" and parts["key"] == "K projection"
+    assert parts["value"] == "V projection" and parts["attention_output"] == "output projection"
+    assert {"Q·Kᵀ", "weights · V", "scale"} <= set(parts.values())
+    rotary = [n for n in attention.inner.nodes if layer_role(n) == "RoPE"]
+    assert len(rotary) == 2  # on the queries and on the keys

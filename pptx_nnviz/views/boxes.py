@@ -49,8 +49,9 @@ BLOCK_INPUT = "block input"
 
 
 def merge_symbol(node: Node) -> tuple[str, str, str] | None:
-    """(preset, symbol, legend name) when the node is drawn as a merge circle."""
-    if node.inner is not None:
+    """(preset, symbol, legend name) when the node is drawn as a merge circle (not when a
+    drawing names its part: an attention's scale is a box)."""
+    if node.inner is not None or node.hyperparam("part"):
         return None
     return MERGE_SYMBOLS.get(node.op)
 

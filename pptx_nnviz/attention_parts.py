@@ -1,0 +1,120 @@
+"""Graph pass: the parts of a traced attention labelled as lectures label them.
+
+A custom attention layer opened by tracing records its projections, products and softmax
+under the framework's words ("Dense", "MatMul"). In a graph that computes attention
+(`roles.attention_kind`), this pass finds from the structure alone: the scores (the product
+the softmax reads), the weighted sum (the product that reads the softmax), the projections
+whose outputs reach the scores first (queries) and second (keys), the one reaching the weighted
+sum (values) and the dense layer after it (the output projection); a multiplication of the
+scores by a constant is their scale. Each gets a `part` hyperparameter, shown as its role.
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+from .ir import PLUMBING_OPS, Graph, Node
+
+#: Operations a projection's output may pass on its way to the product (positions rotated
+#: in, key-value heads repeated for grouped queries).
+_ON_THE_WAY = PLUMBING_OPS | {"embedding", "rms_norm", "layer_norm", "norm"}
+
+
+def label_attention_parts(graph: Graph) -> Graph:
+    """The graph with the parts of its attention labelled (see the module docstring)."""
+    from .roles import attention_kind, op_word
+
+    if not attention_kind(graph):
+        return graph
+    softmax = next(n for n in graph.nodes if n.op == "activation" and op_word(n) == "Softmax")
+    scores = _upstream(graph, softmax.id, "matmul")
+    weighted = _downstream(graph, softmax.id, "matmul")
+    if scores is None or weighted is None or scores.id == weighted.id:
+        return graph
+    parts: dict[str, str] = {scores.id: "Q·Kᵀ", weighted.id: "weights · V"}
+    operands = graph.predecessors(scores.id)
+    for source, part in zip(operands, ("Q projection", "K projection"), strict=False):
+        dense = _projection(graph, source)
+        if dense is not None:
+            parts.setdefault(dense.id, part)
+    values = [s for s in graph.predecessors(weighted.id) if not _reaches(graph, softmax.id, s)]
+    for source in values[:1]:
+        dense = _projection(graph, source)
+        if dense is not None:
+            parts.setdefault(dense.id, "V projection")
+    output = _downstream(graph, weighted.id, "dense")
+    if output is not None:
+        parts.setdefault(output.id, "output projection")
+    for node_id in graph.successors(scores.id):
+        node = graph.node(node_id)
+        if node.op in ("multiply", "divide") and len(graph.predecessors(node_id)) == 1:
+            parts[node_id] = "scale"
+    nodes = tuple(_labelled(n, parts[n.id]) if n.id in parts else n for n in graph.nodes)
+    return replace(graph, nodes=nodes)
+
+
+def _labelled(node: Node, part: str) -> Node:
+    if node.hyperparam("part"):
+        return node
+    return replace(
+        node,
+        hyperparams=(("part", part), *node.hyperparams),
+        settings=(("part", part), *node.settings),
+    )
+
+
+def _projection(graph: Graph, node_id: str) -> Node | None:
+    """The dense layer a product's operand comes from, past rotations and repeats."""
+    node = graph.node(node_id)
+    while node.op in _ON_THE_WAY:
+        sources = graph.predecessors(node.id)
+        if len(sources) != 1:
+            return None
+        node = graph.node(sources[0])
+    return node if node.op == "dense" else None
+
+
+def _upstream(graph: Graph, node_id: str, op: str) -> Node | None:
+    """The nearest node doing `op` the node reads from, through single inputs."""
+    seen: set[str] = set()
+    todo = list(graph.predecessors(node_id))
+    while todo:
+        current = graph.node(todo.pop(0))
+        if current.id in seen:
+            continue
+        seen.add(current.id)
+        if current.op == op:
+            return current
+        todo += graph.predecessors(current.id)
+    return None
+
+
+def _downstream(graph: Graph, node_id: str, op: str) -> Node | None:
+    """The nearest node doing `op` that reads the node."""
+    seen: set[str] = set()
+    todo = list(graph.successors(node_id))
+    while todo:
+        current = graph.node(todo.pop(0))
+        if current.id in seen:
+            continue
+        seen.add(current.id)
+        if current.op == op:
+            return current
+        todo += graph.successors(current.id)
+    return None
+
+
+def _reaches(graph: Graph, source: str, target: str) -> bool:
+    return source == target or target in _downstream_ids(graph, source)
+
+
+def _downstream_ids(graph: Graph, node_id: str) -> set[str]:
+    seen: set[str] = set()
+    todo = [node_id]
+    while todo:
+        current = todo.pop()
+        for nxt in graph.successors(current):
+            if nxt not in seen:
+                seen.add(nxt)
+                todo.append(nxt)
+    return seen
