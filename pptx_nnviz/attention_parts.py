@@ -1,4 +1,4 @@
-"""Graph pass: the parts of a traced attention labelled as lectures label them.
+"""Graph pass: the parts of a Transformer's sublayers labelled as lectures label them.
 
 A custom attention layer opened by tracing records its projections, products and softmax
 under the framework's words ("Dense", "MatMul"). In a graph that computes attention
@@ -6,14 +6,16 @@ under the framework's words ("Dense", "MatMul"). In a graph that computes attent
 the softmax reads), the weighted sum (the product that reads the softmax), the projections
 whose outputs reach the scores first (queries) and second (keys), the one reaching the weighted
 sum (values) and the dense layer after it (the output projection); a multiplication of the
-scores by a constant is their scale. Each gets a `part` hyperparameter, shown as its role.
+scores by a constant is their scale. A gated feed-forward's dense layers are the gate, up and
+down projections (SwiGLU, GeGLU by the gate's activation). Each part gets a `part`
+hyperparameter, shown as its role.
 """
 
 from __future__ import annotations
 
 from dataclasses import replace
 
-from .ir import PLUMBING_OPS, Graph, Node
+from .ir import PLUMBING_OPS, Graph, Node, with_part
 
 #: Operations a projection's output may pass on its way to the product (positions rotated
 #: in, key-value heads repeated for grouped queries).
@@ -49,18 +51,54 @@ def label_attention_parts(graph: Graph) -> Graph:
         node = graph.node(node_id)
         if node.op in ("multiply", "divide") and len(graph.predecessors(node_id)) == 1:
             parts[node_id] = "scale"
-    nodes = tuple(_labelled(n, parts[n.id]) if n.id in parts else n for n in graph.nodes)
+    nodes = tuple(with_part(n, parts[n.id]) if n.id in parts else n for n in graph.nodes)
     return replace(graph, nodes=nodes)
 
 
-def _labelled(node: Node, part: str) -> Node:
-    if node.hyperparam("part"):
-        return node
-    return replace(
-        node,
-        hyperparams=(("part", part), *node.hyperparams),
-        settings=(("part", part), *node.settings),
-    )
+def label_feed_forward_parts(graph: Graph) -> Graph:
+    """The graph with each gated feed-forward's parts labelled: two dense layers reading one
+    input, one through an activation (the gate), multiplied, then a dense layer (the down
+    projection): SwiGLU, GeGLU, ReGLU by the gate's activation."""
+    from .roles import activation_name
+
+    parts: dict[str, str] = {}
+    for merge in graph.nodes:
+        if merge.op != "multiply" or len(graph.predecessors(merge.id)) != 2:
+            continue
+        found = [_gated_branch(graph, s) for s in graph.predecessors(merge.id)]
+        branches = [b for b in found if b is not None]
+        if len(branches) != 2:
+            continue
+        (up, up_fn), (gate, gate_fn) = sorted(branches, key=lambda b: b[1] != "")
+        down = _downstream(graph, merge.id, "dense")
+        same_input = graph.predecessors(up.id) == graph.predecessors(gate.id)
+        if not gate_fn or up_fn or not same_input or down is None:
+            continue
+        glu = {"silu": "SwiGLU", "swish": "SwiGLU", "gelu": "GeGLU", "relu": "ReGLU"}
+        kind = glu.get(activation_name(gate_fn), "GLU")
+        parts.update({gate.id: "gate projection", up.id: "up projection"})
+        parts.setdefault(down.id, f"down projection ({kind})")
+    if not parts:
+        return graph
+    nodes = tuple(with_part(n, parts[n.id]) if n.id in parts else n for n in graph.nodes)
+    return replace(graph, nodes=nodes)
+
+
+def _gated_branch(graph: Graph, node_id: str) -> tuple[Node, str] | None:
+    """The dense layer a multiply's operand comes from and the activation applied on the
+    way ('' for none): its own, or an activation node between."""
+    node = graph.node(node_id)
+    function = ""
+    while node.op in PLUMBING_OPS or node.op == "activation":
+        if node.op == "activation":
+            function = node.hyperparam("activation") or node.class_name.lower()
+        sources = graph.predecessors(node.id)
+        if len(sources) != 1:
+            return None
+        node = graph.node(sources[0])
+    if node.op != "dense":
+        return None
+    return node, function or (node.hyperparam("activation") or "")
 
 
 def _projection(graph: Graph, node_id: str) -> Node | None:

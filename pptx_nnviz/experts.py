@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-from .ir import Graph, Node
+from .ir import Graph, Node, with_part
 
 
 def mark_experts(graph: Graph) -> Graph:
@@ -39,7 +39,11 @@ def mark_experts(graph: Graph) -> Graph:
         settings=settings,
         hyperparams=tuple((key, str(value)) for key, value in settings),
     )
-    return replace(graph, nodes=tuple(marked if n is bank else n for n in graph.nodes))
+    changed = {bank.id: marked, router.id: with_part(router, "router")}
+    combine = next((graph.node(t) for t in graph.successors(bank.id)), None)
+    if combine is not None and combine.op == "multiply":
+        changed[combine.id] = with_part(combine, "weighted by the router")
+    return replace(graph, nodes=tuple(changed.get(n.id, n) for n in graph.nodes))
 
 
 def _router(graph: Graph, top_k: Node) -> Node | None:

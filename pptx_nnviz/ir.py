@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import heapq
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import cached_property
 
 Shape = tuple[int | None, ...]
@@ -168,6 +168,18 @@ class Node:
     def setting(self, key: str) -> Setting | None:
         """A hyperparameter's typed value ((3, 3))."""
         return dict(self.settings).get(key)
+
+
+def with_part(node: Node, part: str) -> Node:
+    """The node labelled with the part it plays in a drawing (`part`, shown as its role:
+    'Q projection', 'router'); a node labelled already keeps its label."""
+    if node.hyperparam("part"):
+        return node
+    return replace(
+        node,
+        hyperparams=(("part", part), *node.hyperparams),
+        settings=(("part", part), *node.settings),
+    )
 
 
 def setting_text(value: Setting) -> str:

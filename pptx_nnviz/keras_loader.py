@@ -638,7 +638,7 @@ class _Walker:
         traced = self._try_trace(op, knode)
         if traced is None:
             return None
-        graph = _causal_inputs_marked(traced[1], knode)
+        graph = _unused_inputs_dropped(_causal_inputs_marked(traced[1], knode))
         self.warnings.extend(graph.warnings)
         graph = replace(graph, warnings=())
         return graph if self.show_ops else hide_plumbing(graph)
@@ -842,6 +842,20 @@ def _wrapped_operation(layer: Any, knode: Any) -> Any | None:
 
 #: Operations a custom layer made of nothing else is drawn as (`_wrapped_operation`).
 _WRAPPED_OPS = PLUMBING_OPS | {"activation", "dropout", "upsample", "global_pool", "pool"}
+
+
+def _unused_inputs_dropped(graph: Graph) -> Graph:
+    """A traced call's graph without the arguments its call takes and never uses (a mask a
+    mixture of experts is handed): drawn, they would float unconnected."""
+    used = {e.source for e in graph.edges}
+    unused = {n.id for n in graph.nodes if n.op == "input" and n.id not in used}
+    if not unused or len(unused) == len(graph.inputs):
+        return graph
+    return replace(
+        graph,
+        nodes=tuple(n for n in graph.nodes if n.id not in unused),
+        inputs=tuple(i for i in graph.inputs if i not in unused),
+    )
 
 
 def _causal_inputs_marked(graph: Graph, knode: Any) -> Graph:

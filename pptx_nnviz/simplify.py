@@ -26,7 +26,7 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 from typing import Any
 
-from .attention_parts import label_attention_parts
+from .attention_parts import label_attention_parts, label_feed_forward_parts
 from .experts import mark_experts
 from .ir import Edge, Graph, Node, Shape
 
@@ -57,7 +57,7 @@ def simplify(graph: Graph) -> Graph:
     )
     if any(a.inner is not b.inner for a, b in zip(nodes, graph.nodes, strict=True)):
         graph = replace(graph, nodes=nodes)
-    graph = label_attention_parts(mark_experts(graph))
+    graph = label_feed_forward_parts(label_attention_parts(mark_experts(graph)))
     plan = _plan(graph)
     if not plan.removed and not plan.replaced:
         return graph

@@ -259,3 +259,9 @@ def test_a_traced_attention_has_its_parts_labelled():
     assert {"Q·Kᵀ", "weights · V", "scale"} <= set(parts.values())
     rotary = [n for n in attention.inner.nodes if layer_role(n) == "RoPE"]
     assert len(rotary) == 2  # on the queries and on the keys
+    feed_forward = {n.name: layer_role(n) for n in layer.inner.nodes if n.op == "dense"}
+    assert feed_forward == {
+        "feedforward_gate_dense": "gate projection 64",
+        "feedforward_intermediate_dense": "up projection 64",
+        "feedforward_output_dense": "down projection (SwiGLU) 32",
+    }

@@ -22,6 +22,7 @@ from ..roles import (
     is_automatic_node,
     layer_role,
     op_word,
+    taught,
 )
 from ..scene import MUTED, PAD_X, PAD_Y, Box, Paragraph, Run, paragraphs_size
 from ..text import format_shape, line_height, shorten, shorten_middle, text_width
@@ -178,7 +179,9 @@ def _container_paragraphs(
     it is (`roles.describe`) when its layers' names are automatic; never 'N layers'."""
     size = style.font
     description = container_role(node) if node.inner is not None else _hint(node)
-    title = description if automatic else name
+    # an attention or a mixture of experts says which, where only one line fits
+    taught_inside = node.inner is not None and taught(node.inner)
+    title = description if automatic or (style.density == "minimal" and taught_inside) else name
     repeat = f" ×{node.repeat}" if node.repeat > 1 else ""
     if repeat and title == description and "×" in title:  # '(Dense 32 relu ×24) ×4'
         title = f"({title})"
