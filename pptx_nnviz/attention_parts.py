@@ -13,6 +13,7 @@ hyperparameter, shown as its role.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import replace
 
 from .ir import PLUMBING_OPS, Graph, Node, with_part
@@ -113,24 +114,19 @@ def _projection(graph: Graph, node_id: str) -> Node | None:
 
 
 def _upstream(graph: Graph, node_id: str, op: str) -> Node | None:
-    """The nearest node doing `op` the node reads from, through single inputs."""
-    seen: set[str] = set()
-    todo = list(graph.predecessors(node_id))
-    while todo:
-        current = graph.node(todo.pop(0))
-        if current.id in seen:
-            continue
-        seen.add(current.id)
-        if current.op == op:
-            return current
-        todo += graph.predecessors(current.id)
-    return None
+    """The nearest node doing `op` the node reads from."""
+    return _nearest(graph, node_id, op, graph.predecessors)
 
 
 def _downstream(graph: Graph, node_id: str, op: str) -> Node | None:
     """The nearest node doing `op` that reads the node."""
+    return _nearest(graph, node_id, op, graph.successors)
+
+
+def _nearest(graph: Graph, node_id: str, op: str, step: Callable[[str], list[str]]) -> Node | None:
+    """Breadth first from the node along `step` (its predecessors or successors)."""
     seen: set[str] = set()
-    todo = list(graph.successors(node_id))
+    todo = list(step(node_id))
     while todo:
         current = graph.node(todo.pop(0))
         if current.id in seen:
@@ -138,7 +134,7 @@ def _downstream(graph: Graph, node_id: str, op: str) -> Node | None:
         seen.add(current.id)
         if current.op == op:
             return current
-        todo += graph.successors(current.id)
+        todo += step(current.id)
     return None
 
 

@@ -18,6 +18,14 @@ from pptx_nnviz.roles import attention_kind, describe, layer_role
 from pptx_nnviz.simplify import simplify
 
 
+def _decoder(name: str, **extra):
+    """A keras_hub decoder-only backbone of one small layer, with grouped queries."""
+    keras_hub = pytest.importorskip("keras_hub")
+    config = dict(vocabulary_size=64, num_layers=1, num_query_heads=2, hidden_dim=32)
+    config.update(intermediate_dim=64, num_key_value_heads=1, **extra)
+    return getattr(keras_hub.models, name)(**config)
+
+
 def _attention(graph):
     return next(n for n in graph.nodes if n.op == "attention")
 
@@ -122,18 +130,7 @@ def test_rms_norm_is_told_from_layer_norm_by_its_weights():
 
 
 def test_a_mixture_of_experts_reads_router_top_k_and_experts():
-    keras_hub = pytest.importorskip("keras_hub")
-    backbone = keras_hub.models.MixtralBackbone(
-        vocabulary_size=64,
-        num_layers=1,
-        num_query_heads=2,
-        hidden_dim=32,
-        intermediate_dim=64,
-        num_key_value_heads=1,
-        num_experts=4,
-        top_k=2,
-    )
-    graph = simplify(to_graph(backbone))
+    graph = simplify(to_graph(_decoder("MixtralBackbone", num_experts=4, top_k=2)))
     layer = next(n for n in graph.nodes if n.inner is not None)
     assert describe(layer.inner) == "Transformer layer"
     moe = next(n for n in layer.inner.nodes if n.inner and describe(n.inner).startswith("mixture"))
@@ -241,16 +238,7 @@ def test_summed_embeddings_read_token_position_segment():
 
 
 def test_a_traced_attention_has_its_parts_labelled():
-    keras_hub = pytest.importorskip("keras_hub")
-    llama = keras_hub.models.LlamaBackbone(
-        vocabulary_size=64,
-        num_layers=1,
-        num_query_heads=2,
-        hidden_dim=32,
-        intermediate_dim=64,
-        num_key_value_heads=1,
-    )
-    graph = simplify(to_graph(llama))
+    graph = simplify(to_graph(_decoder("LlamaBackbone")))
     layer = next(n for n in graph.nodes if n.inner is not None)
     attention = next(n for n in layer.inner.nodes if n.inner and attention_kind(n.inner))
     parts = {n.name: n.hyperparam("part") for n in attention.inner.nodes if n.hyperparam("part")}
