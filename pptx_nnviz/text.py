@@ -230,11 +230,19 @@ def format_shape(shape: Shape | None, axis_order: str = "channels_last") -> str:
     dims = shape[1:] if len(shape) > 1 else shape
     return (
         "×".join(
-            unknown_symbol(len(dims), i, axis_order) if d is None else str(d)
-            for i, d in enumerate(dims)
+            _symbol_of(dims, i, axis_order) if d is None else str(d) for i, d in enumerate(dims)
         )
         or "scalar"
     )
+
+
+def _symbol_of(dims: Shape, position: int, axis_order: str) -> str:
+    """The symbol for the unknown size at `position` of `dims`: a sequence's `L` where a
+    three-axis shape knows one of its two leading sizes but not the other (a sequence split
+    into heads, L×8×64: a feature map knows both its height and width, or neither)."""
+    if len(dims) == 3 and axis_order == "channels_last" and (dims[0] is None) != (dims[1] is None):
+        return "L" if position < 2 else "n"
+    return unknown_symbol(len(dims), position, axis_order)
 
 
 def unknown_symbols(shapes: Iterable[Shape | None], axis_order: str = "channels_last") -> list[str]:
@@ -245,9 +253,7 @@ def unknown_symbols(shapes: Iterable[Shape | None], axis_order: str = "channels_
         if shape is None:
             continue
         dims = shape[1:] if len(shape) > 1 else shape
-        found.update(
-            unknown_symbol(len(dims), i, axis_order) for i, d in enumerate(dims) if d is None
-        )
+        found.update(_symbol_of(dims, i, axis_order) for i, d in enumerate(dims) if d is None)
     return [s for s in UNKNOWN_MEANINGS if s in found]
 
 

@@ -226,6 +226,9 @@ def test_format_shape_symbols_follow_the_axis_order():
     assert format_shape((None, None, None, 3)) == "H×W×3"
     assert format_shape((None, 3, None, None), "channels_first") == "3×H×W"
     assert format_shape((None, 224, 224, None)) == "224×224×n"
+    # a sequence split into heads knows one of its leading sizes: its length is L, not H
+    assert format_shape((None, None, 8, 64)) == "L×8×64"
+    assert format_shape((None, 8, None, None)) == "8×L×n"
     assert "?" not in format_shape(None)
 
 
