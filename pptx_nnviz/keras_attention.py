@@ -251,7 +251,9 @@ def _dense(
     settings: tuple[tuple[str, Any], ...] = (("part", name), ("units", units))
     if heads:
         settings += (("heads", heads),)
-    trainable = sum(_size(v) for v in layer.trainable_weights)
+    from .keras_loader import _param_counts  # the loader imports this module
+
+    trainable, frozen = _param_counts(layer)
     return Node(
         id=node_id,
         name=name,
@@ -260,14 +262,7 @@ def _dense(
         op="dense",
         output_shapes=(shape,),
         trainable_params=trainable,
-        non_trainable_params=layer.count_params() - trainable,
+        non_trainable_params=frozen,
         hyperparams=tuple((k, str(v)) for k, v in settings),
         settings=settings,
     )
-
-
-def _size(variable: Any) -> int:
-    size = 1
-    for d in variable.shape:
-        size *= int(d)
-    return size

@@ -18,7 +18,7 @@ import zipfile
 from collections.abc import Callable, Sequence
 from dataclasses import replace
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from .errors import InputError
 from .ir import (
@@ -36,9 +36,11 @@ from .keras_attention import attention_inside
 from .passes import hide_plumbing
 from .text import sanitize
 
+if TYPE_CHECKING:
+    from .keras_tracing import Trial
+
 ModelSource = Any  # a keras.Model, a path, or a "module:name" / "keras.applications.X" string
 Sizes = tuple[int | None, int | None]  # what a trace gives unknown dimensions (keras_tracing)
-Trial = tuple[Sizes, bool]  # a trace's sizes, and whether its inputs were all made dense
 
 _BUILDER_NAME = re.compile(r"model|^build|^make|^create|^get_", re.IGNORECASE)
 
@@ -694,20 +696,15 @@ class _Walker:
     def _first_trace(self, layer: Any, args: tuple, kwargs: dict, name: str) -> tuple[Trial, Graph]:
         """The graph of `layer.call` traced with the first try of `keras_tracing.TRIALS`
         that works, and that try; raises the first error if none does."""
-        from .keras_tracing import TRIALS, traced_call
+        from .keras_tracing import first_trace
 
-        first: Exception | None = None
-        for sizes, dense in TRIALS:
+        def walked(function: Any, trial: Trial) -> Graph:
             # tensors of an enclosing trace come with its sizes: read those as unknown too
-            known = tuple(o if t is None else t for t, o in zip(sizes, self.sizes))
+            known = tuple(o if t is None else t for t, o in zip(trial[0], self.sizes))
             walker = _Walker(self.expand_nested, self.show_ops, self.depth + 1, known)
-            try:
-                with traced_call(layer, args, kwargs, sizes, dense) as (function, _):
-                    return (sizes, dense), walker.graph(function, name, traced=layer)
-            except Exception as exc:  # the user's call failed with these sizes
-                first = first or exc
-        assert first is not None
-        raise first
+            return walker.graph(function, name, traced=layer)
+
+        return first_trace(layer, args, kwargs, walked)
 
     def _add_weights(self, layer: Any, users: dict[str, Shape], prefix: str = "") -> list[str]:
         """Account for the weights of the traced `layer` its call used as constants (a class
@@ -730,20 +727,25 @@ class _Walker:
                 f"({names}), used as constants by its call"
             )
             return []
-        node_id = self._unique_id(prefix + "weights")
-        self.nodes[node_id] = Node(
-            id=node_id,
-            name=names,
-            class_name="Weights",
-            category="input",
-            op="weights",
-            output_shapes=tuple(tuple(int(d) for d in v.shape) for v in missing),
-            trainable_params=trainable,
-            non_trainable_params=frozen,
-        )
+        node_id = self._weights_source(prefix + "weights", names, missing)
         for target, shape in users.items():
             self._add_edge(node_id, target, shape)
         return [node_id]
+
+    def _weights_source(self, candidate: str, name: str, variables: list[Any]) -> str:
+        """Add a "Weights" node for `variables` (a source the drawing feeds from); its id."""
+        node_id = self._unique_id(candidate)
+        self.nodes[node_id] = Node(
+            id=node_id,
+            name=name,
+            class_name="Weights",
+            category="input",
+            op="weights",
+            output_shapes=tuple(tuple(int(d) for d in v.shape) for v in variables),
+            trainable_params=sum(_size(v) for v in variables if v.trainable),
+            non_trainable_params=sum(_size(v) for v in variables if not v.trainable),
+        )
+        return node_id
 
     def _shape(self, tensor: Any) -> Shape:
         """The tensor's shape, with the sizes a trace gave unknown dimensions read as None
@@ -776,17 +778,9 @@ class _Walker:
     def _weights_node(self, user: str, variables: list[Any]) -> None:
         """A node for weights an operation merges with a tensor (a position embedding added
         to the patches): drawn as the merge's other input, as people draw it."""
-        node_id = self._unique_id(user.rsplit("/", 1)[0] + "/weights" if "/" in user else "weights")
-        self.nodes[node_id] = Node(
-            id=node_id,
-            name=", ".join(sanitize(v.path.rsplit("/", 1)[-1]) for v in variables),
-            class_name="Weights",
-            category="input",
-            op="weights",
-            output_shapes=tuple(tuple(int(d) for d in v.shape) for v in variables),
-            trainable_params=sum(_size(v) for v in variables if v.trainable),
-            non_trainable_params=sum(_size(v) for v in variables if not v.trainable),
-        )
+        candidate = user.rsplit("/", 1)[0] + "/weights" if "/" in user else "weights"
+        name = ", ".join(sanitize(v.path.rsplit("/", 1)[-1]) for v in variables)
+        node_id = self._weights_source(candidate, name, variables)
         for v in variables:
             self._add_edge(node_id, user, tuple(int(d) for d in v.shape))
 
@@ -815,7 +809,7 @@ def _wrapped_operation(layer: Any, knode: Any) -> Any | None:
     """The one operation a custom layer without weights or sublayers performs (keras_hub's
     Padder is a pad), if it is one of _WRAPPED_OPS: its call traced on this call's inputs;
     None if it does more, or if its call cannot be traced."""
-    from .keras_tracing import TRIALS, traced_call
+    from .keras_tracing import first_trace
 
     keras = _keras()
     if (
@@ -826,18 +820,18 @@ def _wrapped_operation(layer: Any, knode: Any) -> Any | None:
     ):
         return None
     arguments = knode.arguments
-    for sizes, dense in TRIALS:
-        try:
-            with traced_call(
-                layer, tuple(arguments.args), dict(arguments.kwargs), sizes, dense
-            ) as (function, _):
-                done = [o for o in function.operations if not _is_input_layer(o)]
-        except Exception:  # the call needs other sizes, or cannot be traced at all
-            continue
-        alone = done[0] if len(done) == 1 else None
-        # only what one operation means by itself: a merge with a constant is not a merge
-        return alone if alone is not None and op_of(alone) in _WRAPPED_OPS else None
-    return None
+    try:
+        _, done = first_trace(
+            layer,
+            tuple(arguments.args),
+            dict(arguments.kwargs),
+            lambda function, _: [o for o in function.operations if not _is_input_layer(o)],
+        )
+    except Exception:  # its call cannot be traced
+        return None
+    alone = done[0] if len(done) == 1 else None
+    # only what one operation means by itself: a merge with a constant is not a merge
+    return alone if alone is not None and op_of(alone) in _WRAPPED_OPS else None
 
 
 #: Operations a custom layer made of nothing else is drawn as (`_wrapped_operation`).

@@ -13,8 +13,8 @@ from __future__ import annotations
 import collections
 import contextlib
 import inspect
-from collections.abc import Iterator
-from typing import Any
+from collections.abc import Callable, Iterator
+from typing import Any, TypeVar
 
 from .keras_loader import _keras
 
@@ -28,9 +28,25 @@ SIZES: tuple[tuple[int | None, int | None], ...] = ((None, None), (1, None), (1,
 #: The tries of a trace, in order: every size of SIZES with the inputs as Keras recorded them,
 #: then again with every input dense (Keras can record a dense tensor as sparse, which a
 #: layer's call then refuses).
-TRIALS: tuple[tuple[tuple[int | None, int | None], bool], ...] = tuple(
-    (sizes, dense) for dense in (False, True) for sizes in SIZES
-)
+Trial = tuple[tuple[int | None, int | None], bool]  # a trace's sizes; its inputs made dense?
+T = TypeVar("T")
+TRIALS: tuple[Trial, ...] = tuple((sizes, dense) for dense in (False, True) for sizes in SIZES)
+
+
+def first_trace(
+    layer: Any, args: tuple, kwargs: dict, use: Callable[[Any, Trial], T]
+) -> tuple[Trial, T]:
+    """`use(function, trial)` on the call of `layer` traced with the first try of TRIALS
+    for which both work, and that try; raises the first error if none does."""
+    first: Exception | None = None
+    for trial in TRIALS:
+        try:
+            with traced_call(layer, args, kwargs, *trial) as (function, _):
+                return trial, use(function, trial)
+        except Exception as exc:  # the user's call failed with these sizes
+            first = first or exc
+    assert first is not None
+    raise first
 
 
 def is_traceable(op: Any) -> bool:

@@ -255,12 +255,11 @@ def attention_kind(graph: Graph) -> str:
     read = {s for n in projections for s in graph.predecessors(n.id) if graph.node(s).op == "input"}
     if len(read) > 1:  # queries from one input, keys and values from another
         return "cross-attention"
+    grouped = len(heads) >= 2 and min(heads) < max(heads)
+    kind = "grouped-query attention" if grouped else "multi-head attention"
     if any(n.op in ("mask", "input") and n.setting("kind") == "causal" for n in graph.nodes):
-        gqa = len(heads) >= 2 and min(heads) < max(heads)
-        return "masked grouped-query attention" if gqa else "masked multi-head attention"
-    if len(heads) >= 2 and min(heads) < max(heads):
-        return "grouped-query attention"
-    return "multi-head attention" if heads and max(heads) > 1 else "attention"
+        return f"masked {kind}"
+    return kind if grouped or (heads and max(heads) > 1) else "attention"
 
 
 def taught(graph: Graph) -> bool:
